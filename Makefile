@@ -1,0 +1,62 @@
+# The whole set-up of the course is two commands:
+#   make lab    create .venv if missing, install, open JupyterLab on notebook 00
+#   make test   create .venv if missing, install, run the package tests and nbval over every notebook
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+# Reinstall only when pyproject.toml changes: the stamp's name carries its hash.
+STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
+JOBS   ?= 2
+PORT   ?= 8888
+# JupyterLab refuses to run as root (containers) unless told it may.
+ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
+
+.PHONY: help lab test data notebooks solutions check-notebooks bench clean-runs
+
+help:
+	@echo "make lab        set up and open the course in JupyterLab"
+	@echo "make test       set up and run every test (package, data, notebooks via nbval)"
+	@echo "make data       regenerate data/ (identical files every time)"
+	@echo "make notebooks  regenerate the student notebooks/ from solutions/"
+	@echo "make solutions  re-execute solutions/*.ipynb from their .py sources (instructors)"
+	@echo "make bench      time loop vs vectorised vs precomputed attention"
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[lab,test]"
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab $(ROOT_FLAG) --port=$(PORT) --ServerApp.root_dir="$(CURDIR)" \
+		notebooks/00_the_question.ipynb
+
+# One pytest run: nbval compares solutions/ strictly and runs notebooks/ lax (see conftest.py).
+# pytest exits 5 when it collected no test at all: that is a failure here, never a pass.
+test: $(STAMP)
+	@$(PY) -m pytest -n $(JOBS) --dist loadfile --nbval tests solutions notebooks; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests (exit 5)" >&2; exit 1; fi; \
+	exit $$status
+
+data: $(STAMP)
+	$(PY) -m rnn_attention.data --out data/
+
+notebooks: $(STAMP)
+	$(PY) tools/nbbuild.py notebooks
+
+solutions: $(STAMP)
+	$(PY) tools/nbbuild.py solutions $(NB)
+	$(PY) tools/nbbuild.py notebooks
+
+check-notebooks: $(STAMP)
+	$(PY) tools/nbbuild.py check
+
+bench: $(STAMP)
+	$(PY) -m rnn_attention.bench
+
+clean-runs:
+	rm -rf runs/

@@ -1,0 +1,193 @@
+"""Build the course notebooks from their sources.
+
+    python tools/nbbuild.py solutions [NAME ...]   solutions/*.py -> executed solutions/*.ipynb
+    python tools/nbbuild.py notebooks              solutions/*.py -> student notebooks/*.ipynb
+    python tools/nbbuild.py check                  exit 1 if any .ipynb is out of date
+
+The source of truth of each notebook is a jupytext percent-format file,
+`solutions/NN_name.py`, reviewed like any code. The instructor notebook
+`solutions/NN_name.ipynb` is that file executed with outputs kept (nbval
+compares against them). The student notebook `notebooks/NN_name.ipynb` is the
+same file with every block between `# BEGIN SOLUTION` and `# END SOLUTION`
+replaced by a stub that raises NotImplementedError, outputs cleared.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = ROOT / "solutions"
+NOTEBOOKS = ROOT / "notebooks"
+
+BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION\s*$")
+END = re.compile(r"^[ \t]*# END SOLUTION\s*$")
+HINT = re.compile(r"^[ \t]*# HINT:?\s?(?P<text>.*)$")
+
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+LANGUAGE_INFO = {"name": "python", "pygments_lexer": "ipython3"}
+# What the kernel sees when solutions are executed; the same as what tests/conftest.py sets for nbval.
+EXEC_ENV = {"COURSE_PROFILE": "ci", "PYTHONHASHSEED": "0", "TQDM_DISABLE": "0"}
+
+
+def sources() -> list[Path]:
+    """The notebook sources, in course order."""
+    return sorted(SOLUTIONS.glob("[0-9][0-9]_*.py"))
+
+
+def read_source(path: Path) -> nbformat.NotebookNode:
+    """Read a percent-format source into a notebook with stable metadata and cell ids."""
+    nb = jupytext.read(path, fmt="py:percent")
+    nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO})
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    stem = path.stem.split("_")[0]
+    for index, cell in enumerate(nb.cells):
+        cell["id"] = f"c{stem}-{index:03d}"  # deterministic ids keep diffs and the staleness test stable
+        cell.metadata = nbformat.from_dict({k: v for k, v in cell.metadata.items() if k == "tags"})
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return nb
+
+
+def strip_solutions(source: str, where: str = "") -> str:
+    """Replace each BEGIN/END SOLUTION block by its hints and a NotImplementedError stub."""
+    out: list[str] = []
+    lines = source.split("\n")
+    i = 0
+    while i < len(lines):
+        match = BEGIN.match(lines[i])
+        if not match:
+            if END.match(lines[i]):
+                raise ValueError(f"{where}: '# END SOLUTION' without a '# BEGIN SOLUTION' before it")
+            out.append(lines[i])
+            i += 1
+            continue
+        indent = match["indent"]
+        hints: list[str] = []
+        i += 1
+        while i < len(lines) and not END.match(lines[i]):
+            hint = HINT.match(lines[i])
+            if hint:
+                hints.append(hint["text"])
+            i += 1
+        if i == len(lines):
+            raise ValueError(f"{where}: '# BEGIN SOLUTION' without a matching '# END SOLUTION'")
+        i += 1  # skip END
+        out.append(f"{indent}# YOUR CODE HERE")
+        out.extend(f"{indent}# Hint: {text}" for text in hints)
+        out.append(f'{indent}raise NotImplementedError("replace this line with your code")')
+    return "\n".join(out)
+
+
+def student_notebook(path: Path) -> nbformat.NotebookNode:
+    """The student version of one source: solutions stubbed, no outputs."""
+    nb = read_source(path)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.source = strip_solutions(cell.source, where=f"{path.name} cell {cell['id']}")
+    return nb
+
+
+def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 1200) -> nbformat.NotebookNode:
+    """Run a notebook in a fresh kernel of this interpreter, keeping outputs and widget state."""
+    from nbclient import NotebookClient
+
+    env = dict(os.environ, **EXEC_ENV)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(cwd)}},
+        store_widget_state=True,
+    )
+    old_env = os.environ.copy()
+    os.environ.update(env)  # the kernel inherits the environment of this process
+    try:
+        client.execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(old_env)
+    return nb
+
+
+def dumps(nb: nbformat.NotebookNode) -> str:
+    """Serialise a notebook the same way every time."""
+    text = nbformat.writes(nb, version=4)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def build_solutions(names: list[str]) -> None:
+    """Execute the chosen sources (all by default) into solutions/*.ipynb."""
+    for path in sources():
+        if names and not any(path.stem.startswith(n) or path.name == n for n in names):
+            continue
+        start = time.perf_counter()
+        nb = execute(read_source(path), SOLUTIONS)
+        path.with_suffix(".ipynb").write_text(dumps(nb), encoding="utf-8")
+        print(f"executed {path.with_suffix('.ipynb').relative_to(ROOT)} in {time.perf_counter() - start:.1f} s")
+
+
+def build_notebooks() -> None:
+    """Write every student notebook."""
+    NOTEBOOKS.mkdir(exist_ok=True)
+    for path in sources():
+        target = NOTEBOOKS / path.with_suffix(".ipynb").name
+        target.write_text(dumps(student_notebook(path)), encoding="utf-8")
+        print(f"wrote {target.relative_to(ROOT)}")
+
+
+def cell_signature(nb: nbformat.NotebookNode) -> list[tuple[str, str, tuple]]:
+    """What must agree between a source and its executed notebook: type, source, tags."""
+    return [(c.cell_type, c.source, tuple(c.metadata.get("tags", ()))) for c in nb.cells]
+
+
+def stale() -> list[str]:
+    """Names of notebooks that no longer match their sources."""
+    problems = []
+    for path in sources():
+        solution = path.with_suffix(".ipynb")
+        if not solution.exists():
+            problems.append(f"{solution.relative_to(ROOT)} is missing: run `make solutions`")
+        else:
+            stored = nbformat.read(solution, as_version=4)
+            if cell_signature(stored) != cell_signature(read_source(path)):
+                problems.append(f"{solution.relative_to(ROOT)} differs from {path.name}: run `make solutions`")
+            elif any(c.cell_type == "code" and c.execution_count is None for c in stored.cells):
+                problems.append(f"{solution.relative_to(ROOT)} has unexecuted cells: run `make solutions`")
+        student = NOTEBOOKS / solution.name
+        if not student.exists() or student.read_text(encoding="utf-8") != dumps(student_notebook(path)):
+            problems.append(f"{student.relative_to(ROOT)} is out of date: run `make notebooks`")
+    known = {p.with_suffix(".ipynb").name for p in sources()}
+    for extra in sorted(NOTEBOOKS.glob("*.ipynb")):
+        if extra.name not in known:
+            problems.append(f"{extra.relative_to(ROOT)} has no source in solutions/: delete it")
+    return problems
+
+
+def main(argv: list[str]) -> int:
+    """Command-line entry point."""
+    if not argv or argv[0] not in {"solutions", "notebooks", "check"}:
+        print(__doc__)
+        return 2
+    if argv[0] == "solutions":
+        build_solutions(argv[1:])
+    elif argv[0] == "notebooks":
+        build_notebooks()
+    else:
+        problems = stale()
+        for line in problems:
+            print(line)
+        return 1 if problems else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
