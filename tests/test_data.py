@@ -117,6 +117,9 @@ def test_splits_are_disjoint(splits):
         assert not keys["train"] & keys["valid"], task
         assert not keys["train"] & keys["test"], task
         assert not keys["valid"] & keys["test"], task
+        targets = {split: {t for _, t in splits[task][split]} for split in D.SPLITS}
+        assert not (targets["train"] & targets["valid"] or targets["train"] & targets["test"]
+                    or targets["valid"] & targets["test"]), task
 
 
 def test_no_source_has_two_targets(splits):

@@ -43,8 +43,11 @@ def test_decode_stops_at_eos_and_strips_specials():
     assert v.decode([Vocab.SOS, a, b, Vocab.EOS, c, Vocab.PAD]) == "ab"
     assert v.decode(torch.tensor([a, Vocab.PAD, c])) == "ac"
     assert v.decode([Vocab.SOS, a, Vocab.EOS, c], strip_special=False) == "<sos>a<eos>c"
+    assert v.decode(__import__("numpy").array([a, c])) == v.decode([torch.tensor(a), c]) == "ac"
     with pytest.raises(ValueError, match="id 99 out of range"):
         v.decode([99])
+    with pytest.raises(TypeError, match="integer ids, got 1.5"):
+        v.decode([1.5])
 
 
 def test_unknown_symbols_map_to_unk_or_raise_when_strict():

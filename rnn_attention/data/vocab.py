@@ -10,6 +10,7 @@ is always the same, whatever order the texts came in.
 from __future__ import annotations
 
 import json
+import operator
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -87,8 +88,12 @@ class Vocab:
             ids = ids.tolist()
         out: list[str] = []
         for i in ids:
-            if isinstance(i, bool) or not isinstance(i, int):
-                raise TypeError(f"decode expects integer ids, got {i!r} ({type(i).__name__})")
+            try:
+                if isinstance(i, bool):
+                    raise TypeError
+                i = operator.index(i)  # int, numpy integer, 0-d integer tensor
+            except TypeError:
+                raise TypeError(f"decode expects integer ids, got {i!r} ({type(i).__name__})") from None
             if not 0 <= i < len(self.itos):
                 raise ValueError(f"id {i} out of range: expected 0 <= id < {len(self.itos)}")
             if strip_special:
