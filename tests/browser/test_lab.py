@@ -1,0 +1,396 @@
+"""The course in a real browser: JupyterLab in headless Chromium, driven by Playwright.
+
+Run with `make browser-test` (it sets COURSE_BROWSER_TEST=1; `make test` never
+collects this file). The test starts JupyterLab on 127.0.0.1 on a free port
+with a random token, opens a derivation notebook, runs all cells, moves the
+"source length T_x" slider with the keyboard and checks that the widget's text
+line then reports as many weights as the new T_x. It also opens the static site
+(`_site/index.html`) and follows a link.
+
+Chromium is the system one (Debian: `apt-get install chromium`), found with
+`shutil.which("chromium")`; Playwright never downloads a browser here. Without
+Chromium the test is skipped, except under CI=true, where it fails.
+
+Screenshots go to artifacts/browser/ (git-ignored); their paths are printed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts" / "browser"
+JUPYTER = Path(sys.executable).parent / "jupyter"
+
+# The notebooks with a "source length T_x" slider, preferred first; override with COURSE_BROWSER_NOTEBOOK.
+CANDIDATES = ["notebooks/03_softmax.ipynb", "notebooks/02_alignment_scores.ipynb"]
+SLIDER_LABEL = "source length T_x"
+# The widget's text line: "T_x = 7: 7 weights, sum = 1.000" (03) or "T_x = 7: 7 scores, ..." (02).
+LINE = re.compile(r"T_x = (\d+): (\d+) (weights|scores)")
+STEPS = 3  # ArrowRight presses
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# Timeouts (seconds); the whole test stays well under 3 minutes.
+SERVER_START_S = 60
+PAGE_LOAD_S = 60
+RUN_ALL_S = 90
+WIDGET_UPDATE_S = 20
+
+# JupyterLab settings for the test: no autosave (the student notebook on disk must not
+# get outputs), no news or update pop-ups over the page.
+LAB_SETTINGS = {
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
+}
+
+
+def chromium_path() -> str:
+    """The system Chromium, or skip (fail under CI) with a clear reason."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path:
+        return path
+    reason = (
+        "no `chromium` on PATH: install the system browser (Debian/Ubuntu: "
+        "`sudo apt-get install chromium`); Playwright is pointed at it, nothing is downloaded"
+    )
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason + " (CI=true: a missing browser is a failure)")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def artifact(name: str) -> Path:
+    """Where a screenshot goes; printed so that CI logs show it."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS / name
+
+
+def fixture_notebook() -> Path:
+    """A small stand-in with the same slider and text line, used until a real derivation notebook exists."""
+    import nbformat
+
+    code = (
+        "import ipywidgets as widgets\n"
+        "import torch\n\n"
+        "def show(T_x):\n"
+        "    weights = torch.softmax(torch.randn(T_x), dim=0)\n"
+        "    print(f'T_x = {T_x}: {weights.numel()} weights, sum = {weights.sum().item():.3f}')\n\n"
+        "widgets.interactive(show, T_x=widgets.IntSlider(value=7, min=1, max=20, "
+        f"description={SLIDER_LABEL!r}, continuous_update=False, style={{'description_width': 'initial'}}))"
+    )
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Browser test fixture"), nbformat.v4.new_code_cell(code)])
+    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+    path = artifact("fixture_widget.ipynb")
+    nbformat.write(nb, path)
+    return path
+
+
+def pick_notebook() -> Path:
+    """The notebook the test opens: COURSE_BROWSER_NOTEBOOK, else 03, else 02, else the fixture."""
+    chosen = os.environ.get("COURSE_BROWSER_NOTEBOOK")
+    if chosen:
+        path = (ROOT / chosen).resolve()
+        assert path.is_file(), f"COURSE_BROWSER_NOTEBOOK={chosen} does not exist"
+        return path
+    for candidate in CANDIDATES:
+        if (ROOT / candidate).is_file():
+            return ROOT / candidate
+    print(f"none of {CANDIDATES} exists yet: using a stand-in notebook with the same slider")
+    return fixture_notebook()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server on 127.0.0.1, a free port and a random token; always shut down."""
+    port, token = free_port(), secrets.token_hex(16)
+    home = tmp_path_factory.mktemp("lab")
+    settings = home / "settings"
+    for name, values in LAB_SETTINGS.items():
+        target = settings / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(values), encoding="utf-8")
+    env = dict(
+        os.environ,
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
+        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+        COURSE_PROFILE=os.environ.get("COURSE_PROFILE", "ci"),
+    )
+    command = [
+        str(JUPYTER), "lab", "--no-browser",
+        f"--port={port}", "--ServerApp.port_retries=0",
+        f"--ServerApp.token={token}", "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.root_dir={ROOT}",
+    ]
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    log_path = artifact("jupyterlab.log")
+    log = open(log_path, "w", encoding="utf-8")
+    # A process group of its own, so the kernels it starts go down with it.
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_S
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"JupyterLab exited with code {server.returncode} before answering; see {log_path}")
+            try:
+                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as reply:
+                    if reply.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"JupyterLab did not answer on {base} within {SERVER_START_S} s; see {log_path}")
+            time.sleep(0.5)
+        print(f"JupyterLab answering on {base} (log: {log_path})")
+        yield {"base": base, "token": token}
+    finally:
+        try:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=15)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless system Chromium through Playwright."""
+    executable = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def accept_dialogs(page) -> None:
+    """Answer a dialog (such as "Select Kernel") with its default button."""
+    dialog = page.locator(".jp-Dialog")
+    if dialog.count() and dialog.first.is_visible():
+        print("dialog:", " ".join(dialog.first.inner_text().split())[:120])
+        dialog.first.locator(".jp-mod-accept").first.click()
+
+
+def wait_for_kernel(page) -> None:
+    """Until the notebook's kernel is idle with no dialog open for a second."""
+    idle = page.locator(".jp-NotebookPanel-toolbar .jp-Notebook-ExecutionIndicator[data-status='idle']")
+    status = page.locator(".jp-StatusBar-Widget", has_text="Idle")
+    deadline, calm_since = time.monotonic() + PAGE_LOAD_S, None
+    while time.monotonic() < deadline:
+        accept_dialogs(page)
+        if idle.count() or status.count():
+            calm_since = calm_since or time.monotonic()
+            if time.monotonic() - calm_since > 1.0:
+                return
+        else:
+            calm_since = None
+        page.wait_for_timeout(250)
+    pytest.fail(f"the notebook's kernel was not idle within {PAGE_LOAD_S} s")
+
+
+def run_all_cells(page) -> None:
+    """Run > Run All Cells from the menu bar; the command palette if the menu is not there."""
+    try:
+        page.get_by_role("menuitem", name="Run", exact=True).click(timeout=10_000)
+        page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click(timeout=10_000)
+    except Exception:  # menu layout changed: fall back on the command palette
+        page.keyboard.press("Escape")
+        page.keyboard.press("Control+Shift+C")
+        page.keyboard.type("Run All Cells")
+        page.keyboard.press("Enter")
+
+
+def aria_int(handle, name: str, default) -> int:
+    """An aria value of the slider handle ("7.0" in ipywidgets 8) as an int."""
+    return int(float(handle.get_attribute(name) or default))
+
+
+def widget_line(area) -> tuple[int, int, list[str]]:
+    """(T_x, number of weights) from the widget's text lines; all lines shown must agree."""
+    lines = [m.group(0) for m in LINE.finditer(area.inner_text())]
+    assert lines, "the widget shows no 'T_x = N: M weights' line"
+    values = {(int(LINE.match(line)[1]), int(LINE.match(line)[2])) for line in lines}
+    assert len(values) == 1, f"the widget's text lines disagree: {lines}"
+    T_x, count = values.pop()
+    return T_x, count, lines
+
+
+def test_slider_changes_the_number_of_weights(lab, browser):
+    started = time.monotonic()
+    notebook = pick_notebook()
+    relative = notebook.relative_to(ROOT).as_posix()
+    before_bytes = notebook.read_bytes()
+    print(f"notebook under test: {relative}")
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(f"{lab['base']}/lab/tree/{relative}?token={lab['token']}", timeout=PAGE_LOAD_S * 1000)
+        page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for(timeout=PAGE_LOAD_S * 1000)
+        # Run All Cells before the kernel is fully connected can do nothing: check that cells start, else retry.
+        started_cells = page.locator(".jp-CodeCell .jp-InputArea-prompt", has_text=re.compile(r"\[(\*|\d+)\]"))
+        for attempt in range(3):
+            wait_for_kernel(page)
+            run_all_cells(page)
+            try:
+                started_cells.first.wait_for(timeout=15_000)
+                break
+            except Exception:
+                print(f"Run All Cells started no cell (attempt {attempt + 1}); trying again")
+        else:
+            pytest.fail("Run All Cells never started executing the notebook")
+
+        slider = page.locator(".widget-slider", has=page.get_by_text(SLIDER_LABEL, exact=True)).first
+        deadline = time.monotonic() + RUN_ALL_S
+        while not slider.is_visible():
+            accept_dialogs(page)
+            assert time.monotonic() < deadline, f"no '{SLIDER_LABEL}' slider within {RUN_ALL_S} s of Run All Cells"
+            page.wait_for_timeout(250)
+        # Later cells may move the slider from code: let the whole notebook finish first.
+        busy = page.locator(".jp-CodeCell .jp-InputArea-prompt", has_text="[*]")
+        idle_since = None
+        while idle_since is None or time.monotonic() - idle_since < 1.5:
+            accept_dialogs(page)
+            assert time.monotonic() < deadline, f"the notebook did not finish within {RUN_ALL_S} s of Run All Cells"
+            idle_since = (idle_since or time.monotonic()) if not busy.count() else None
+            page.wait_for_timeout(250)
+        errors_shown = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']", has_text="Traceback")
+        assert not errors_shown.count(), "a cell raised: " + errors_shown.first.inner_text()[:2000]
+        # The output area that holds the whole widget (slider, text line, figure).
+        area = page.locator(".jp-Cell-outputArea > .jp-OutputArea-child").filter(has=slider).first
+        handle = slider.locator("[role=slider], .noUi-handle").first
+        page.wait_for_function(
+            "el => /T_x = \\d+: \\d+ (weights|scores)/.test(el.innerText)",
+            arg=area.element_handle(),
+            timeout=WIDGET_UPDATE_S * 1000,
+        )
+        slider.scroll_into_view_if_needed()
+        area.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)  # let the figure finish painting for the screenshot
+
+        T_x, count, lines = widget_line(area)
+        start_value = aria_int(handle, "aria-valuenow", slider.locator(".widget-readout").inner_text())
+        maximum = aria_int(handle, "aria-valuemax", 10**6)
+        assert T_x == start_value, f"the slider says {start_value} but the text line says {lines}"
+        assert count == T_x, f"before moving the slider: {lines[0]!r} has {count} weights for T_x = {T_x}"
+        for name, target in (("before", area), ("lab_before", page)):
+            path = artifact(f"{name}_{notebook.stem}.png")
+            target.screenshot(path=str(path))
+            print(f"screenshot: {path}")
+
+        handle.focus()
+        for _ in range(STEPS):
+            handle.press("ArrowRight")
+            page.wait_for_timeout(150)
+        expected = min(start_value + STEPS, maximum)
+        page.wait_for_function(
+            f"el => /T_x = {expected}: /.test(el.innerText) && !/T_x = {start_value}: /.test(el.innerText)",
+            arg=area.element_handle(),
+            timeout=WIDGET_UPDATE_S * 1000,
+        )
+        page.wait_for_timeout(500)
+        T_x, count, lines = widget_line(area)
+        assert T_x == expected, f"after {STEPS} x ArrowRight from {start_value} expected T_x = {expected}, got {lines}"
+        assert count == expected, f"after moving the slider to {expected}: {lines[0]!r} has {count} weights"
+
+        for name, target in (("after", area), ("lab", page)):
+            path = artifact(f"{name}_{notebook.stem}.png")
+            target.screenshot(path=str(path))
+            print(f"screenshot: {path}")
+
+        # And back down with ArrowLeft: the count follows the other way too.
+        handle.focus()
+        for _ in range(STEPS + 2):
+            handle.press("ArrowLeft")
+            page.wait_for_timeout(150)
+        lower = max(expected - STEPS - 2, aria_int(handle, "aria-valuemin", 1))
+        page.wait_for_function(
+            f"el => /T_x = {lower}: {lower} (weights|scores)/.test(el.innerText)",
+            arg=area.element_handle(),
+            timeout=WIDGET_UPDATE_S * 1000,
+        )
+        assert widget_line(area)[:2] == (lower, lower)
+    except Exception:
+        path = artifact(f"failure_{notebook.stem}.png")
+        page.screenshot(path=str(path), full_page=True)
+        print(f"screenshot at failure: {path}")
+        raise
+    finally:
+        page.close()
+    assert notebook.read_bytes() == before_bytes, f"{relative} was modified on disk by the browser session"
+    assert not [e for e in errors if "widget" in e.lower()], f"JavaScript errors about widgets: {errors}"
+    print(f"JupyterLab widget test took {time.monotonic() - started:.1f} s")
+
+
+def test_static_site_opens(browser, tmp_path):
+    """The static site's index renders and its first link opens a notebook page."""
+    import importlib.util
+
+    # loaded by path: `import site` would give the standard library's module
+    spec = importlib.util.spec_from_file_location("course_site", ROOT / "tools" / "site.py")
+    course_site = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(course_site)
+
+    site = ROOT / "_site"
+    if not (site / "index.html").is_file():
+        site = tmp_path / "_site"
+        course_site.build_site(site)
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    try:
+        page.goto((site / "index.html").as_uri(), timeout=PAGE_LOAD_S * 1000)
+        assert "Attention" in page.title()
+        link = page.locator("a.notebook-link").first
+        title = link.inner_text()
+        path = artifact("site_index.png")
+        page.screenshot(path=str(path), full_page=True)
+        print(f"screenshot: {path}")
+        link.click()
+        page.wait_for_load_state("load", timeout=PAGE_LOAD_S * 1000)
+        heading = page.locator("h1").first.inner_text(timeout=10_000)
+        assert heading.strip().rstrip("¶").strip() in title or title in heading, (title, heading)
+        path = artifact("site_page.png")
+        page.screenshot(path=str(path))
+        print(f"screenshot: {path}")
+    finally:
+        page.close()
