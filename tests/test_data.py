@@ -258,5 +258,11 @@ def test_split_items_covers_lengths_and_keeps_keys_together():
             key = s.lstrip("x")
             assert where.setdefault(key, split) == split
     assert sum(map(len, out.values())) == 500
-    lengths = {sp: [len(s) for s, _ in p] for sp, p in out.items()}
-    assert min(lengths["test"]) <= min(lengths["train"]) and max(lengths["test"]) >= max(lengths["train"])
+    # Distinct lengths 1..100: the extremes go to test, the runners-up to valid, the rest 8:1:1.
+    items = [(str(n), "x" * n, "y") for n in range(1, 101)]
+    out = T.split_items(items, {"train": 80, "valid": 10, "test": 10}, random.Random(0))
+    lengths = {sp: sorted(len(s) for s, _ in p) for sp, p in out.items()}
+    assert [len(v) for v in lengths.values()] == [80, 10, 10]
+    assert lengths["test"][0] == 1 and lengths["test"][-1] == 100
+    assert lengths["valid"][0] == 2 and lengths["valid"][-1] == 99
+    assert all(sum(lo <= n < lo + 20 for n in lengths["test"]) >= 1 for lo in range(1, 100, 20))

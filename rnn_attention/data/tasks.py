@@ -124,6 +124,7 @@ def toy_pool(task: str, n: int, seed: int = SEED) -> list[Item]:
     rng = task_rng(task, seed)
 
     def draw() -> Item:
+        """One random string of random length, with its copy or reversal."""
         length = rng.randint(TOY_MIN_LEN, TOY_MAX_LEN)
         src = "".join(TOY_ALPHABET[rng.randrange(len(TOY_ALPHABET))] for _ in range(length))
         return src, src, src if task == "copy" else src[::-1]
@@ -229,6 +230,7 @@ def numbers_pool(n: int, seed: int = SEED) -> list[Item]:
     rng = task_rng("numbers", seed)
 
     def draw() -> Item:
+        """One value (number of digits first, then the value) in one random language."""
         digits = rng.randint(1, NUMBER_MAX_DIGITS)
         low = 0 if digits == 1 else 10 ** (digits - 1)
         value = rng.randrange(low, 10**digits)
