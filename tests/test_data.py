@@ -10,7 +10,6 @@ import re
 import subprocess
 import sys
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 from babel.dates import get_month_names
