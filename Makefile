@@ -14,7 +14,7 @@ PORT   ?= 8888
 # JupyterLab refuses to run as root (containers) unless told it may.
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: help lab test data notebooks solutions check-notebooks bench clean-runs
+.PHONY: help lab test data notebooks solutions check-notebooks bench clean-runs site browser-test grade
 
 help:
 	@echo "make lab        set up and open the course in JupyterLab"
@@ -23,6 +23,9 @@ help:
 	@echo "make notebooks  regenerate the student notebooks/ from solutions/"
 	@echo "make solutions  re-execute solutions/*.ipynb from their .py sources (instructors)"
 	@echo "make bench      time loop vs vectorised vs precomputed attention"
+	@echo "make site       render the executed solutions/ as a static web site in _site/"
+	@echo "make browser-test  JupyterLab in headless Chromium: move a widget's slider (needs chromium)"
+	@echo "make grade NB=student.ipynb  run a student's notebook and tabulate its exercise checks"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -60,3 +63,19 @@ bench: $(STAMP)
 
 clean-runs:
 	rm -rf runs/
+
+# The course as static HTML for readers without Jupyter (see README, "Static site").
+site: $(STAMP)
+	$(PY) tools/site.py _site
+
+# A real browser: JupyterLab in headless system Chromium via Playwright (tests/browser/).
+# Only collected with COURSE_BROWSER_TEST=1, so `make test` never runs it; exit 5 (nothing collected) fails.
+browser-test: $(STAMP) site
+	@COURSE_BROWSER_TEST=1 $(PY) -m pytest -p no:xdist -s tests/browser; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make browser-test: pytest collected no tests (exit 5)" >&2; exit 1; fi; \
+	exit $$status
+
+# Teachers: execute a student's notebook headlessly and print a per-exercise table.
+grade: $(STAMP)
+	@test -n "$(NB)" || { echo "usage: make grade NB=path/to/student_notebook.ipynb" >&2; exit 2; }
+	$(PY) tools/grade.py $(NB)
