@@ -62,6 +62,15 @@ def test_parse_checks_reads_all_three_verdicts_and_keeps_the_last_run():
     assert "raised outside a check: cell 4: NameError" in table
 
 
+def test_exercises_without_a_check_line_are_reported_missing():
+    assert grade.expected_exercises(ROOT / "notebooks" / "00_the_question.ipynb") == ["Exercise 0.1", "Exercise 0.2"]
+    found = [grade.Verdict("Exercise 0.2", "passed", "passed.")]
+    verdicts = grade.add_missing(found, ["Exercise 0.1", "Exercise 0.2"])
+    assert [(v.exercise, v.status) for v in verdicts] == [("Exercise 0.1", "missing"), ("Exercise 0.2", "passed")]
+    table = grade.format_report(grade.Report(Path("x.ipynb"), verdicts, [], 0.0))
+    assert "1/2 passed, 0 failed, 0 not attempted, 1 missing" in table
+
+
 def test_missing_notebook_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="no notebook at"):
         grade.grade(tmp_path / "absent.ipynb")

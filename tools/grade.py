@@ -16,7 +16,9 @@ The exercise cells of the course end with a `check_*` call from
 This tool collects those lines and prints a table per notebook (exercise,
 status, first line of the message) and a total. `--csv` also writes one row
 per notebook and exercise, for a gradebook. Cells that raised outside a check
-are listed too: a student who broke a set-up cell sees it. Training cells use
+are listed too: a student who broke a set-up cell sees it. When the course
+has a solutions/ notebook of the same name, an exercise whose check line never
+printed is reported as "missing". Training cells use
 COURSE_PROFILE=ci (small, CPU) unless the environment sets another profile.
 """
 
@@ -34,6 +36,7 @@ from pathlib import Path
 
 import nbformat
 
+ROOT = Path(__file__).resolve().parents[1]
 SYMBOLS = {"\u2705": "passed", "\u274c": "failed", "\u23f3": "not attempted"}
 CHECK_LINE = re.compile(r"^(?P<symbol>[\u2705\u274c\u23f3])\s*(?P<name>Exercise\s+\d+\.\d+)\s+(?P<message>.*)$")
 
@@ -43,7 +46,7 @@ class Verdict:
     """One exercise as its check reported it."""
 
     exercise: str
-    status: str  # 'passed', 'failed' or 'not attempted'
+    status: str  # 'passed', 'failed', 'not attempted', or 'missing' (no check line printed)
     message: str
 
 
@@ -80,8 +83,12 @@ def parse_checks(nb: nbformat.NotebookNode) -> list[Verdict]:
             if match:
                 name = " ".join(match["name"].split())
                 found[name] = Verdict(name, SYMBOLS[match["symbol"]], match["message"].strip())
-    key = lambda v: tuple(int(part) for part in v.exercise.split()[1].split("."))  # noqa: E731
-    return sorted(found.values(), key=key)
+    return sorted(found.values(), key=_exercise_key)
+
+
+def _exercise_key(verdict: Verdict) -> tuple[int, ...]:
+    """Exercise 3.10 sorts after Exercise 3.2."""
+    return tuple(int(part) for part in verdict.exercise.split()[1].split("."))
 
 
 def parse_errors(nb: nbformat.NotebookNode) -> list[str]:
@@ -113,6 +120,21 @@ def execute(path: Path, timeout: int = 900) -> nbformat.NotebookNode:
     return nb
 
 
+def expected_exercises(path: Path) -> list[str]:
+    """The exercises the course's own executed solutions/<same name> reports, if there is one."""
+    solution = ROOT / "solutions" / path.name
+    if not solution.is_file():
+        return []
+    return [v.exercise for v in parse_checks(nbformat.read(solution, as_version=4))]
+
+
+def add_missing(verdicts: list[Verdict], expected: list[str]) -> list[Verdict]:
+    """Mark exercises whose check line never printed (check deleted, or its cell raised first)."""
+    seen = {v.exercise for v in verdicts}
+    missing = [Verdict(name, "missing", "no check line: the check call was removed or its cell raised") for name in expected if name not in seen]
+    return sorted(verdicts + missing, key=_exercise_key)
+
+
 def grade(path: Path | str, timeout: int = 900) -> Report:
     """Execute one notebook and collect its exercise verdicts and errors."""
     path = Path(path)
@@ -120,7 +142,8 @@ def grade(path: Path | str, timeout: int = 900) -> Report:
         raise FileNotFoundError(f"no notebook at {path}")
     start = time.perf_counter()
     nb = execute(path, timeout=timeout)
-    return Report(path, parse_checks(nb), parse_errors(nb), time.perf_counter() - start)
+    verdicts = add_missing(parse_checks(nb), expected_exercises(path))
+    return Report(path, verdicts, parse_errors(nb), time.perf_counter() - start)
 
 
 def format_report(report: Report, width: int = 70) -> str:
@@ -139,6 +162,7 @@ def format_report(report: Report, width: int = 70) -> str:
         lines.append(
             f"  total: {report.count('passed')}/{total} passed, {report.count('failed')} failed, "
             f"{report.count('not attempted')} not attempted"
+            + (f", {report.count('missing')} missing" if report.count("missing") else "")
         )
     for error in report.errors:
         lines.append(f"  raised outside a check: {error}")
