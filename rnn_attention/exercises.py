@@ -356,3 +356,217 @@ def check_masked_softmax(my_masked_softmax) -> CheckResult:
         return "0 on padding, rows sum to 1, an all-padding row gives zeros, and it works in float16."
 
     return run_check("Exercise 3.2", check, my_masked_softmax)
+
+
+# ---- notebook 05
+
+__all__ += ["check_make_mask", "check_pad_batch", "check_one_by_one"]
+
+
+def check_make_mask(make_mask) -> CheckResult:
+    """Exercise 5.1: lengths (B,) -> boolean mask (B, max_len), True on real tokens."""
+    from .masking import lengths_to_mask
+
+    def check(fn):
+        for lengths, max_len in (([3, 1, 2], 3), ([4], 6), ([2, 5, 5, 1], 7)):
+            expected = lengths_to_mask(torch.tensor(lengths), max_len)  # (B, S)
+            given = fn(torch.tensor(lengths), max_len)
+            expect_shape(given, expected.shape, f"the mask for lengths {lengths}, max_len {max_len}")
+            if given.dtype != torch.bool:
+                raise CheckFailed(f"the mask should have dtype torch.bool (True = real token), got {given.dtype}")
+            if not torch.equal(given, expected):
+                raise CheckFailed(
+                    f"for lengths {lengths} and max_len {max_len}\n    expected: {expected.int().tolist()}\n"
+                    f"    given:    {given.int().tolist()}"
+                )
+        return "row b has lengths[b] True values, then False up to max_len."
+
+    return run_check("Exercise 5.1", check, make_mask)
+
+
+def check_pad_batch(pad_batch) -> CheckResult:
+    """Exercise 5.2: a list of (L_b, H) tensors -> padded (B, S, H) with zeros, and the mask (B, S)."""
+    from torch.nn.utils.rnn import pad_sequence
+
+    from .masking import lengths_to_mask
+
+    def check(fn):
+        generator = torch.Generator().manual_seed(5)
+        for lengths in ((3, 1, 2), (4,), (2, 6, 6, 1)):
+            sequences = [torch.randn(n, 3, generator=generator) for n in lengths]  # B tensors (L_b, H)
+            given = fn(sequences)
+            if not isinstance(given, (tuple, list)) or len(given) != 2:
+                raise CheckFailed(f"return two tensors (padded, mask), got {type(given).__name__}")
+            padded, mask = given
+            expect_close(padded, pad_sequence(sequences, batch_first=True), f"padded batch for lengths {lengths}", atol=0)
+            expected_mask = lengths_to_mask(torch.tensor(lengths))
+            expect_shape(mask, expected_mask.shape, f"the mask for lengths {lengths}")
+            if mask.dtype != torch.bool or not torch.equal(mask, expected_mask):
+                raise CheckFailed(
+                    f"the mask for lengths {lengths} should be {expected_mask.int().tolist()} (dtype torch.bool), "
+                    f"got {mask.int().tolist()} ({mask.dtype})"
+                )
+        return "zeros after each sentence up to the longest one, and the mask that marks the real tokens."
+
+    return run_check("Exercise 5.2", check, pad_batch)
+
+
+def check_one_by_one(attend_one_by_one) -> CheckResult:
+    """Exercise 5.3: attention sentence by sentence, cropped to each length, equals the masked batch."""
+    from .attention import AdditiveAttention
+    from .masking import lengths_to_mask
+
+    def check(fn):
+        generator = torch.Generator().manual_seed(6)
+        with torch.random.fork_rng():
+            torch.manual_seed(6)
+            attention = AdditiveAttention(4, 6, 5).double()
+        for lengths in ((3, 1, 2), (5,), (2, 7, 7, 1)):
+            B, S = len(lengths), max(lengths)
+            keys = torch.randn(B, S, 6, generator=generator, dtype=torch.float64)  # (B, S, Dk)
+            query = torch.randn(B, 4, generator=generator, dtype=torch.float64)  # (B, Dq)
+            lengths_t = torch.tensor(lengths)
+            with torch.no_grad():
+                expected_context, expected_weights = attention(query, keys, mask=lengths_to_mask(lengths_t))
+                given = fn(attention, query, keys, lengths_t)
+            if not isinstance(given, (tuple, list)) or len(given) != 2:
+                raise CheckFailed(f"return two tensors (contexts, weights), got {type(given).__name__}")
+            context, weights = given
+            expect_close(context, expected_context, f"contexts for lengths {lengths}")
+            expect_close(weights, expected_weights, f"weights for lengths {lengths} (0 on padding)")
+        return "sentence by sentence gives the same contexts and weights as one masked batch."
+
+    return run_check("Exercise 5.3", check, attend_one_by_one)
+
+
+# ---- notebook 09
+
+
+def check_scaled_dot_scores(scaled_dot_scores) -> CheckResult:
+    """Exercise 9.1: e_ij = q_i . k_j / sqrt(d) for every query i and key j, batched."""
+
+    def check(fn):
+        generator = torch.Generator().manual_seed(9)
+        for B, T, S, D in ((1, 1, 3, 4), (2, 3, 5, 16), (3, 4, 7, 64)):
+            query = torch.randn(B, T, D, generator=generator, dtype=torch.float64)  # (B, T, D)
+            keys = torch.randn(B, S, D, generator=generator, dtype=torch.float64)  # (B, S, D)
+            given = fn(query, keys)
+            expected = query @ keys.transpose(1, 2) / math.sqrt(D)  # (B, T, S)
+            if isinstance(given, torch.Tensor) and given.shape == expected.shape:
+                unscaled = query @ keys.transpose(1, 2)
+                if D > 1 and torch.allclose(given.double(), unscaled, atol=1e-6):
+                    raise CheckFailed(f"for d={D} these are q . k without the division by sqrt(d) = {math.sqrt(D):g}")
+            expect_close(given, expected, f"scores for B={B}, T={T}, S={S}, d={D}")
+        return "(B, T, S) scores q_i . k_j / sqrt(d) for d = 4, 16 and 64."
+
+    return run_check("Exercise 9.1", check, scaled_dot_scores)
+
+
+def check_general_score(general_score) -> CheckResult:
+    """Exercise 9.2: Luong's general score e_j = s^T W_a h_j for every j."""
+    from .attention import GeneralAttention
+
+    def check(fn):
+        generator = torch.Generator().manual_seed(92)
+        # a pencil case first: s = (1, 2), W_a = diag(1, 2), h = (1,0), (0,1), (1,1) -> e = (1, 4, 5)
+        query = torch.tensor([[1.0, 2.0]])  # (B=1, Dq=2)
+        keys = torch.tensor([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]])  # (B=1, S=3, Dk=2)
+        W = torch.tensor([[1.0, 0.0], [0.0, 2.0]])  # (Dq, Dk)
+        expect_close(fn(query, keys, W), torch.tensor([[1.0, 4.0, 5.0]]), "scores of the pencil example")
+        for B, S, Dq, Dk in ((2, 5, 3, 4), (3, 9, 8, 6)):
+            query = torch.randn(B, Dq, generator=generator)  # (B, Dq)
+            keys = torch.randn(B, S, Dk, generator=generator)  # (B, S, Dk)
+            W = torch.randn(Dq, Dk, generator=generator)  # (Dq, Dk)
+            attention = GeneralAttention(Dq, Dk)
+            with torch.no_grad():
+                attention.W_a.weight.copy_(W)  # W_a(h) = W h
+                expected = attention.score(query, keys)  # (B, S)
+            expect_close(fn(query, keys, W), expected, f"scores for B={B}, S={S}, Dq={Dq}, Dk={Dk}", atol=1e-4)
+        return "e_j = s^T W_a h_j, (B, S), also when s and h_j differ in size."
+
+    return run_check("Exercise 9.2", check, general_score)
+
+
+def check_self_attention_weights(self_attention_weights) -> CheckResult:
+    """Exercise 9.3: alpha = softmax(Q K^T / sqrt(d)) with Q = X W_q, K = X W_k: (B, T, T)."""
+    from .attention import scaled_dot_product_attention
+
+    def check(fn):
+        generator = torch.Generator().manual_seed(93)
+        for B, T, E, D in ((1, 3, 4, 2), (2, 6, 8, 4)):
+            X = torch.randn(B, T, E, generator=generator, dtype=torch.float64)  # (B, T, E)
+            W_q = torch.randn(E, D, generator=generator, dtype=torch.float64)  # (E, D)
+            W_k = torch.randn(E, D, generator=generator, dtype=torch.float64)  # (E, D)
+            given = fn(X, W_q, W_k)
+            expect_shape(given, (B, T, T), f"weights for B={B}, T={T}")
+            sums = given.double().sum(dim=-1)
+            if not torch.allclose(sums, torch.ones_like(sums), atol=1e-5):
+                raise CheckFailed(
+                    f"each row (one query position i) must sum to 1 over the T key positions, got row sums {_short(sums)}; "
+                    "softmax over the last dimension"
+                )
+            _, expected = scaled_dot_product_attention(X @ W_q, X @ W_k, X)  # (B, T, T)
+            expect_close(given, expected, f"weights for B={B}, T={T}, d={D}")
+        return "(B, T, T) weights, every position querying every other, rows sum to 1."
+
+    return run_check("Exercise 9.3", check, self_attention_weights)
+
+
+__all__ += ["check_scaled_dot_scores", "check_general_score", "check_self_attention_weights"]
+
+
+# ---- notebook 07
+
+
+def _alignment_examples():
+    """Attention matrices (T, S) of several shapes, with exact zeros (padding) and one-hot rows."""
+    generator = torch.Generator().manual_seed(7)
+    examples = []
+    for T, S in ((1, 1), (3, 4), (11, 9), (11, 25)):
+        examples.append(torch.softmax(3.0 * torch.randn(T, S, generator=generator, dtype=torch.float64), dim=-1))
+    padded = torch.softmax(torch.randn(4, 6, generator=generator, dtype=torch.float64), dim=-1)
+    padded[:, 4:] = 0.0  # two padded positions: weight exactly 0
+    padded = padded / padded.sum(dim=-1, keepdim=True)
+    one_hot = torch.eye(5, dtype=torch.float64)[[2, 0, 4]]  # rows that put all weight on one position
+    return examples + [padded, one_hot]
+
+
+def check_hard_alignment(hard_alignment) -> CheckResult:
+    """Exercise 7.1: for each target step i, the source position j with the largest alpha_ij."""
+
+    def check(fn):
+        for weights in _alignment_examples():
+            given = fn(weights.clone())
+            expected = weights.argmax(dim=-1)  # (T,)
+            expect_shape(given, expected.shape, f"the alignment of a {tuple(weights.shape)} matrix")
+            if given.tolist() != expected.tolist():
+                raise CheckFailed(
+                    f"for a {tuple(weights.shape)} matrix expected positions {expected.tolist()}, got {given.tolist()}"
+                    " (one source position j per target step i: the largest weight of row i)"
+                )
+        return "one source position per target step, T_y numbers for a (T_y, T_x) matrix."
+
+    return run_check("Exercise 7.1", check, hard_alignment)
+
+
+def check_row_entropy(row_entropy) -> CheckResult:
+    """Exercise 7.2: H_i = -sum_j alpha_ij log alpha_ij per row, with 0 log 0 = 0."""
+
+    def check(fn):
+        for weights in _alignment_examples():
+            given = fn(weights.clone())
+            expected = -torch.special.xlogy(weights, weights).sum(dim=-1)  # (T,)
+            if isinstance(given, torch.Tensor) and not torch.isfinite(given).all():
+                raise CheckFailed(
+                    f"for a {tuple(weights.shape)} matrix you returned {given.tolist()}: a weight of exactly 0 gives "
+                    "0 * log 0 = nan; count it as 0 (torch.special.xlogy does, or mask the zeros)"
+                )
+            expect_close(given, expected, f"the entropies of a {tuple(weights.shape)} matrix", atol=1e-5)
+        uniform = torch.full((1, 8), 1 / 8, dtype=torch.float64)
+        expect_close(fn(uniform), torch.log(torch.tensor([8.0], dtype=torch.float64)), "the entropy of 8 equal weights")
+        return "0 for a one-hot row, log T_x for a uniform one, and no nan for zero weights."
+
+    return run_check("Exercise 7.2", check, row_entropy)
+
+
+__all__ += ["check_decoder_step", "check_teacher_forcing", "check_hard_alignment", "check_row_entropy"]

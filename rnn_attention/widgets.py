@@ -390,3 +390,377 @@ def context_hull_widget(
 
 
 __all__ += ["context_hull_widget", "convex_hull_2d", "inside_hull_2d", "focus_weights"]
+
+
+# ---- notebook 09
+
+
+def softmax_entropy(weights: torch.Tensor) -> float:
+    """Entropy -sum_j alpha_j log alpha_j in nats: log(n) for uniform weights, 0 for one-hot."""
+    weights = weights.double()
+    positive = weights[weights > 0]
+    return float(-(positive * positive.log()).sum())
+
+
+class ScalingExplorer(_Explorer):
+    """alpha = softmax(q . k_j [/ sqrt(d)]) for random unit-variance q, k_j using their first d features."""
+
+    def __init__(self, query, keys, d_options, initial_d: int, initial_scaled: bool):
+        import math
+
+        self.query = query  # (D_max,): one query with unit-variance entries
+        self.keys = keys  # (S, D_max): S keys with unit-variance entries
+        self.uniform_entropy = math.log(keys.shape[0])
+        self.d = widgets.SelectionSlider(
+            options=list(d_options),
+            value=initial_d,
+            description="key size d",
+            continuous_update=False,
+            style=_STYLE,
+            layout=_LAYOUT,
+        )
+        self.scaled = widgets.Checkbox(value=initial_scaled, description="scale by sqrt(d)", style=_STYLE)
+        super().__init__([self.d, self.scaled])
+        self.redraw()
+
+    def compute(self) -> None:
+        import math
+
+        d, scaled = int(self.d.value), bool(self.scaled.value)
+        # e_j = q . k_j over the first d features; its spread grows like sqrt(d)
+        scores = self.keys[:, :d] @ self.query[:d]  # (S,)
+        if scaled:
+            scores = scores / math.sqrt(d)  # e_j = q . k_j / sqrt(d): spread about 1 for every d
+        weights = torch.softmax(scores, dim=0)  # (S,)
+        entropy = softmax_entropy(weights)
+        max_weight = float(weights.max())
+        how = "scaled by sqrt(d)" if scaled else "not scaled"
+        self.state = {
+            "d": d,
+            "scaled": scaled,
+            "scores": scores,
+            "weights": weights,
+            "score_std": float(scores.std()),
+            "max_weight": max_weight,
+            "entropy": entropy,
+            "text": (
+                f"d = {d}, {how}: score std = {float(scores.std()):.2f}, max weight = {max_weight:.3f}, "
+                f"entropy = {entropy:.2f} (uniform: {self.uniform_entropy:.2f})"
+            ),
+        }
+
+    def draw(self):
+        weights = self.state["weights"].numpy()
+        S = weights.size
+        figure, ax = plt.subplots(figsize=(7.5, 2.8))
+        ax.bar(range(1, S + 1), weights, color="tab:blue", label="alpha_j")
+        ax.axhline(1.0 / S, color="tab:red", linestyle="--", linewidth=1, label="uniform 1/S")
+        ax.set_ylim(0.0, 1.05)
+        ax.set_xticks(range(1, S + 1))
+        ax.set_xlabel("key position j")
+        ax.set_ylabel("weight alpha_j")
+        how = "scaled" if self.state["scaled"] else "not scaled"
+        ax.set_title(
+            f"d = {self.state['d']} ({how}): max weight {self.state['max_weight']:.2f}, "
+            f"entropy {self.state['entropy']:.2f} of {self.uniform_entropy:.2f}"
+        )
+        ax.legend(loc="upper right", fontsize=8, frameon=False)
+        figure.tight_layout()
+        return figure
+
+
+def scaling_widget(n_keys: int = 10, max_d: int = 1024, initial_d: int = 16, initial_scaled: bool = False, seed: int = 0):
+    """A slider over the key size d and a 'scale by sqrt(d)' box: unscaled dot products saturate the softmax."""
+    d_options = [2**k for k in range(0, max_d.bit_length()) if 2**k <= max_d]
+    if initial_d not in d_options:
+        raise ValueError(f"initial_d must be one of {d_options}, got {initial_d}")
+    generator = torch.Generator().manual_seed(seed)
+    query = torch.randn(max_d, generator=generator, dtype=torch.float64)  # (D_max,)
+    keys = torch.randn(n_keys, max_d, generator=generator, dtype=torch.float64)  # (S, D_max)
+    return ScalingExplorer(query, keys, d_options, initial_d, initial_scaled)
+
+
+__all__ += ["scaling_widget", "softmax_entropy"]
+
+
+# ---- notebook 05
+
+
+def random_lengths(batch_size: int, max_len: int, seed: int = 0) -> torch.Tensor:
+    """B lengths in 1..max_len, the first one equal to max_len (the batch is padded to it), from a seed."""
+    generator = torch.Generator().manual_seed(seed)
+    lengths = torch.randint(1, max_len + 1, (batch_size,), generator=generator)  # (B,)
+    lengths[0] = max_len
+    return lengths
+
+
+class PaddedBatchExplorer(_Explorer):
+    """A batch of random lengths padded to S: its mask and its attention weights, side by side."""
+
+    def __init__(self, attention, key_pool, query_pool, initial_batch: int, initial_len: int, seed: int):
+        self.attention = attention
+        self.key_pool = key_pool  # (B_max, S_max, H): encoder states, cropped to (B, S)
+        self.query_pool = query_pool  # (B_max, H): one decoder state s_{i-1} per sentence
+        self.seed = seed
+        self.batch_size = widgets.IntSlider(
+            value=initial_batch, min=1, max=key_pool.shape[0], description="batch size B",
+            continuous_update=False, style=_STYLE, layout=_LAYOUT,
+        )
+        self.max_len = widgets.IntSlider(
+            value=initial_len, min=1, max=key_pool.shape[1], description="maximum source length S",
+            continuous_update=False, style=_STYLE, layout=_LAYOUT,
+        )
+        super().__init__([self.max_len, self.batch_size])
+        self.redraw()
+
+    def compute(self) -> None:
+        from .masking import lengths_to_mask
+
+        B, S = int(self.batch_size.value), int(self.max_len.value)
+        lengths = random_lengths(B, S, seed=self.seed)  # (B,)
+        src_mask = lengths_to_mask(lengths, max_len=S)  # (B, S): True = real token
+        keys = self.key_pool[:B, :S] * src_mask.unsqueeze(-1)  # (B, S, H): zero on padding, as packing gives
+        with torch.no_grad():
+            _, weights = self.attention(self.query_pool[:B], keys, mask=src_mask)  # (B, S)
+        n_real = int(src_mask.sum())
+        self.state = {
+            "B": B,
+            "S": S,
+            "lengths": lengths,
+            "mask": src_mask,
+            "weights": weights,
+            "n_real": n_real,
+            "row_sums": weights.sum(dim=1),
+            "weight_on_padding": float(weights[~src_mask].sum()),
+            "text": f"B = {B}, S = {S}: {n_real} real positions of {B * S}",
+        }
+
+    def draw(self):
+        state = self.state
+        B, S = state["B"], state["S"]
+        figure, (ax_mask, ax_weights) = plt.subplots(1, 2, figsize=(10, 1.6 + 0.32 * self.batch_size.max))
+        labels = [f"b={b + 1}, len {int(n)}" for b, n in enumerate(state["lengths"])]
+        ax_mask.imshow(state["mask"].float().numpy(), cmap="Greys", vmin=0, vmax=1.6, aspect="auto")
+        for b in range(B):
+            for j in range(S):
+                real = bool(state["mask"][b, j])
+                ax_mask.text(j, b, "1" if real else "0", ha="center", va="center", fontsize=8,
+                             color="white" if real else "black")
+        ax_mask.set_title("src_mask: 1 = real token, 0 = padding")
+        image = ax_weights.imshow(state["weights"].numpy(), cmap="viridis", vmin=0, vmax=1, aspect="auto")
+        padding = (~state["mask"]).float().numpy()
+        ax_weights.imshow(padding, cmap="Greys", vmin=0, vmax=4, alpha=padding, aspect="auto")  # grey out padding
+        ax_weights.set_title("attention weights alpha_bj (rows sum to 1)")
+        figure.colorbar(image, ax=ax_weights, fraction=0.046, pad=0.04)
+        for ax in (ax_mask, ax_weights):
+            ax.set_xticks(range(S))
+            ax.set_xticklabels(range(1, S + 1), fontsize=8)
+            ax.set_yticks(range(B))
+            ax.set_yticklabels(labels, fontsize=8)
+            ax.set_xlabel("source position j")
+            ax.set_xlim(-0.5, self.max_len.max - 0.5)  # fixed axes: padding grows to the right
+            ax.set_ylim(self.batch_size.max - 0.5, -0.5)
+        figure.suptitle(state["text"])
+        figure.tight_layout()
+        return figure
+
+
+def padded_batch_widget(
+    max_batch: int = 8, max_len: int = 16, initial_batch: int = 4, initial_len: int = 9, seed: int = 0
+) -> PaddedBatchExplorer:
+    """Sliders over the maximum source length S and the batch size B: the mask and the weights as heat maps."""
+    from .attention import AdditiveAttention
+
+    if not 1 <= initial_batch <= max_batch:
+        raise ValueError(f"initial_batch must be between 1 and max_batch={max_batch}, got {initial_batch}")
+    if not 1 <= initial_len <= max_len:
+        raise ValueError(f"initial_len must be between 1 and max_len={max_len}, got {initial_len}")
+    hidden = 6
+    generator = torch.Generator().manual_seed(seed)
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        attention = AdditiveAttention(hidden, hidden, 8)
+    key_pool = 2 * torch.randn(max_batch, max_len, hidden, generator=generator)  # (B_max, S_max, H)
+    query_pool = 2 * torch.randn(max_batch, hidden, generator=generator)  # (B_max, H)
+    return PaddedBatchExplorer(attention, key_pool, query_pool, initial_batch, initial_len, seed)
+
+
+__all__ += ["padded_batch_widget", "random_lengths"]
+
+
+# ---- notebook 07
+
+
+class TranslateExplorer:
+    """A text box and a button: translate the input, show the output and its alignment heat map.
+
+    Bad input (empty, too long, symbols the model never saw) gets a friendly
+    message instead of a traceback. `.state` holds the last result: "input",
+    "output", "weights" (T, S) or None, "src_tokens", "tgt_tokens", "error"
+    (None or the message) and "text" (the line shown above the figure).
+    """
+
+    def __init__(self, model, vocabs, initial_text: str, max_src_len: int, max_len: int):
+        self.model, self.vocabs = model, vocabs
+        self.max_src_len, self.max_len = max_src_len, max_len
+        self.text_box = widgets.Text(
+            value=initial_text,
+            description="date to translate",
+            placeholder="for example: 3 mai 1999",
+            continuous_update=False,
+            style=_STYLE,
+            layout=_LAYOUT,
+        )
+        self.button = widgets.Button(description="Translate", button_style="primary")
+        self.button.on_click(self._on_click)
+        self.text_box.observe(self._on_click, names="value")  # Enter in the box translates too
+        self.message = widgets.HTML()
+        self.output = widgets.Output()
+        self.state: dict = {}
+        self.figure = None
+        self.widget = widgets.VBox([widgets.HBox([self.text_box, self.button]), self.message, self.output])
+        self.translate()
+
+    def _on_click(self, _=None) -> None:
+        self.translate()
+
+    def click(self) -> None:
+        """What pressing the button does (for tests and check cells)."""
+        self.button.click()
+
+    def compute(self) -> None:
+        """Translate the text box's value into self.state; never raises."""
+        from .evaluate import translate
+
+        text = str(self.text_box.value).strip()
+        self.state = {"input": text, "output": None, "weights": None, "src_tokens": [], "tgt_tokens": [], "error": None}
+        try:
+            if not text:
+                raise ValueError("the box is empty: type a date, for example 3 mai 1999")
+            output, weights, src_tokens, tgt_tokens = translate(
+                self.model, text, self.vocabs, max_len=self.max_len, max_src_len=self.max_src_len
+            )
+        except (ValueError, TypeError) as error:
+            self.state["error"] = str(error)
+        except Exception as error:  # never a traceback in the widget: say what happened
+            self.state["error"] = f"the model could not translate this input ({type(error).__name__}: {error})"
+        else:
+            self.state.update(output=output, weights=weights, src_tokens=src_tokens, tgt_tokens=tgt_tokens)
+        if self.state["error"]:
+            self.state["text"] = f"Cannot translate {text!r}: {self.state['error']}."
+        else:
+            self.state["text"] = f"{text}  ->  {self.state['output']}"
+
+    def draw(self):
+        """The alignment heat map of the last translation (None after bad input)."""
+        from .plotting import plot_attention
+
+        if self.state["weights"] is None:
+            return None
+        S = len(self.state["src_tokens"])
+        figure, ax = plt.subplots(figsize=(max(4.0, 1.8 + 0.3 * S), 4.0))
+        plot_attention(self.state["weights"], self.state["src_tokens"], self.state["tgt_tokens"], ax=ax,
+                       title=self.state["text"])
+        figure.tight_layout()
+        return figure
+
+    def translate(self) -> None:
+        """Recompute and redraw in place: the message line, then the figure (if any)."""
+        import html
+
+        self.compute()
+        self.figure = self.draw()
+        colour = "#b00020" if self.state["error"] else "black"
+        self.message.value = f"<span style='color:{colour}'>{html.escape(self.state['text'])}</span>"
+        outputs = [{"output_type": "stream", "name": "stdout", "text": self.state["text"] + "\n"}]
+        if self.figure is not None:
+            outputs.append(_png_output(self.figure))
+        self.output.outputs = tuple(outputs)
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def translate_widget(model, vocabs, initial_text: str = "Freitag, 16. Oktober 2065", max_src_len: int | None = None,
+                     max_len: int = 20) -> TranslateExplorer:
+    """A translate-your-own-input box for a trained Seq2Seq; max_src_len defaults to the model's longest training source."""
+    if max_src_len is None:
+        max_src_len = 40
+    return TranslateExplorer(model, vocabs, initial_text, int(max_src_len), int(max_len))
+
+
+class AlignmentHistoryExplorer(_Explorer):
+    """A "training step" slider over the alignment snapshots that `fit` recorded for a few probe sentences."""
+
+    def __init__(self, history: dict, initial_probe: int, initial_step: int | None):
+        snapshots = [s for s in history.get("alignments", []) if s.get("attn")]
+        if not snapshots:
+            raise ValueError("history has no alignment snapshots: train with cfg.snapshot_every > 0 and probe_size > 0")
+        self.snapshots = {int(s["step"]): s for s in snapshots}
+        self.probe_src = list(history["probe"]["src"])
+        self.probe_tgt = list(history["probe"]["tgt"])
+        steps = sorted(self.snapshots)
+        if initial_step is None:
+            initial_step = steps[-1]
+        if initial_step not in self.snapshots:
+            raise ValueError(f"initial_step must be one of the recorded steps {steps[0]}..{steps[-1]}, got {initial_step}")
+        if not 0 <= initial_probe < len(self.probe_src):
+            raise ValueError(f"initial_probe must be between 0 and {len(self.probe_src) - 1}, got {initial_probe}")
+        self.step = widgets.SelectionSlider(
+            options=steps,
+            value=initial_step,
+            description="training step",
+            continuous_update=False,
+            style=_STYLE,
+            layout=_LAYOUT,
+        )
+        self.probe = widgets.Dropdown(
+            options=[(src, k) for k, src in enumerate(self.probe_src)],
+            value=initial_probe,
+            description="sentence",
+            style=_STYLE,
+        )
+        super().__init__([self.step, self.probe])
+        self.redraw()
+
+    def compute(self) -> None:
+        step, k = int(self.step.value), int(self.probe.value)
+        snapshot = self.snapshots[step]
+        weights = snapshot["attn"][k].float()  # (T, S): teacher-forced alignment at this step
+        output = snapshot["outputs"][k]
+        T, S = weights.shape
+        # entropy of each row, in nats; log S for uniform weights, 0 for a one-hot row
+        entropy = -(torch.special.xlogy(weights, weights)).sum(dim=-1)  # (T,)
+        mean_entropy = float(entropy.mean())
+        self.state = {
+            "step": step,
+            "probe": k,
+            "weights": weights,
+            "output": output,
+            "correct": output == self.probe_tgt[k],
+            "mean_entropy": mean_entropy,
+            "uniform_entropy": float(torch.log(torch.tensor(float(S)))),
+            "text": (f"step {step}: greedy output {output!r} "
+                     f"({'right' if output == self.probe_tgt[k] else 'target ' + self.probe_tgt[k]}), "
+                     f"mean row entropy {mean_entropy:.2f} nats (uniform: {float(torch.log(torch.tensor(float(S)))):.2f})"),
+        }
+
+    def draw(self):
+        from .plotting import plot_attention
+
+        k = self.state["probe"]
+        src_tokens = list(self.probe_src[k])
+        tgt_tokens = list(self.probe_tgt[k]) + ["<eos>"]
+        weights = self.state["weights"][: len(tgt_tokens), : len(src_tokens)]
+        figure, ax = plt.subplots(figsize=(max(4.0, 1.8 + 0.3 * len(src_tokens)), 4.0))
+        plot_attention(weights, src_tokens, tgt_tokens, ax=ax, title=f"training step {self.state['step']}")
+        figure.tight_layout()
+        return figure
+
+
+def alignment_history_widget(history: dict, initial_probe: int = 2, initial_step: int | None = None):
+    """Slide over the training steps and watch the alignment of one probe sentence appear."""
+    return AlignmentHistoryExplorer(history, initial_probe, initial_step)
+
+
+__all__ += ["translate_widget", "TranslateExplorer", "alignment_history_widget", "AlignmentHistoryExplorer"]

@@ -7,8 +7,23 @@ matplotlib.use("Agg")
 import pytest
 import torch
 
-from rnn_attention.exercises import check_context_vector, check_feature_bounds, check_state_gradients
-from rnn_attention.widgets import context_hull_widget, convex_hull_2d, focus_weights, inside_hull_2d
+from rnn_attention import AdditiveAttention, lengths_to_mask
+from rnn_attention.exercises import (
+    check_context_vector,
+    check_feature_bounds,
+    check_make_mask,
+    check_one_by_one,
+    check_pad_batch,
+    check_state_gradients,
+)
+from rnn_attention.widgets import (
+    context_hull_widget,
+    convex_hull_2d,
+    focus_weights,
+    inside_hull_2d,
+    padded_batch_widget,
+    random_lengths,
+)
 
 
 def not_done(*args):
@@ -78,5 +93,67 @@ def test_checks_of_notebook_04(capsys):
     assert check_state_gradients(lambda a, g: g.expand(a.numel(), -1)).status == "failed"  # forgot alpha
     assert check_feature_bounds(lambda h: (h.min(0).values, h.max(0).values))
     assert check_feature_bounds(lambda h: (h.min(1).values, h.max(1).values)).status == "failed"
+    out = capsys.readouterr().out
+    assert out.count("passed") == 3 and "not attempted yet" in out
+
+
+# ---- notebook 05
+
+
+def test_batch_widget_starts_meaningful_and_names_its_sliders():
+    explorer = padded_batch_widget(initial_batch=4, initial_len=9)
+    assert explorer.max_len.description == "maximum source length S"
+    assert explorer.batch_size.description == "batch size B"
+    assert explorer.max_len.continuous_update is False and explorer.batch_size.continuous_update is False
+    state = explorer.state
+    assert state["mask"].shape == (4, 9) and state["weights"].shape == (4, 9)
+    assert state["text"] == f"B = 4, S = 9: {int(state['lengths'].sum())} real positions of 36"
+    assert len(explorer.output.outputs) == 2 and len(explorer.figure.axes) >= 2  # text line; mask and weights
+
+
+@pytest.mark.parametrize("S, B", [(1, 1), (5, 3), (16, 8)])
+def test_batch_widget_weights_live_on_the_mask(S, B):
+    explorer = padded_batch_widget(max_batch=8, max_len=16)
+    explorer.max_len.value = S
+    explorer.batch_size.value = B
+    state = explorer.state
+    assert (state["B"], state["S"]) == (B, S)
+    assert int(state["lengths"].max()) == S and (state["lengths"] >= 1).all()
+    assert torch.equal(state["mask"], lengths_to_mask(state["lengths"], S))
+    assert state["n_real"] == int(state["lengths"].sum())
+    assert torch.allclose(state["row_sums"], torch.ones(B))
+    assert state["weight_on_padding"] == 0.0 and (state["weights"][~state["mask"]] == 0).all()
+    assert state["text"] == f"B = {B}, S = {S}: {state['n_real']} real positions of {B * S}"
+
+
+def test_random_lengths_are_reproducible():
+    assert torch.equal(random_lengths(5, 9, seed=3), random_lengths(5, 9, seed=3))
+    assert random_lengths(5, 9)[0] == 9
+
+
+def test_checks_of_notebook_05(capsys):
+    from torch.nn.utils.rnn import pad_sequence
+
+    assert check_make_mask(not_done).status == "not attempted"
+    assert check_make_mask(lambda n, s: torch.arange(s)[None, :] < n[:, None])
+    assert check_make_mask(lambda n, s: torch.arange(s)[None, :] <= n[:, None]).status == "failed"  # off by one
+    assert check_make_mask(lambda n, s: (torch.arange(s)[None, :] < n[:, None]).int()).status == "failed"  # not bool
+
+    def pad_batch(seqs):
+        padded = pad_sequence(seqs, batch_first=True)
+        return padded, lengths_to_mask(torch.tensor([len(s) for s in seqs]), padded.shape[1])
+
+    assert check_pad_batch(pad_batch)
+    assert check_pad_batch(lambda seqs: (pad_sequence(seqs, batch_first=True, padding_value=1.0), None)).status == "failed"
+
+    def one_by_one(attention, query, keys, lengths):
+        contexts, weights = torch.zeros(keys.shape[0], keys.shape[2], dtype=keys.dtype), torch.zeros(keys.shape[:2], dtype=keys.dtype)
+        for b, n in enumerate(lengths.tolist()):
+            c, w = attention(query[b : b + 1], keys[b : b + 1, :n])
+            contexts[b], weights[b, :n] = c[0], w[0]
+        return contexts, weights
+
+    assert check_one_by_one(one_by_one)
+    assert check_one_by_one(lambda attention, q, k, n: attention(q, k)).status == "failed"  # forgot the lengths
     out = capsys.readouterr().out
     assert out.count("passed") == 3 and "not attempted yet" in out
