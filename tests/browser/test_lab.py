@@ -53,11 +53,31 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-# Timeouts (seconds); the whole test stays well under 3 minutes.
-SERVER_START_S = 60
+# Timeouts (seconds). Each wait has its own limit, and the widget test as a whole is capped
+# by TEST_BUDGET_S on top of the server start: well under 3 minutes even when everything waits to the end.
+SERVER_START_S = 45
+TEST_BUDGET_S = 120
 PAGE_LOAD_S = 60
 RUN_ALL_S = 90
 WIDGET_UPDATE_S = 20
+
+
+class Budget:
+    """What is left of the test's overall time, to cap each wait."""
+
+    def __init__(self, seconds: float):
+        self.deadline = time.monotonic() + seconds
+
+    def s(self, limit: float) -> float:
+        """Seconds for the next wait: its own limit, or what is left; fail when nothing is."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            pytest.fail(f"the browser test ran out of its {TEST_BUDGET_S} s budget")
+        return min(limit, left)
+
+    def ms(self, limit: float) -> float:
+        """The same in milliseconds, for Playwright."""
+        return self.s(limit) * 1000
 
 # JupyterLab settings for the test: no autosave (the student notebook on disk must not
 # get outputs), no news or update pop-ups over the page.
@@ -211,11 +231,11 @@ def accept_dialogs(page) -> None:
         dialog.first.locator(".jp-mod-accept").first.click()
 
 
-def wait_for_kernel(page) -> None:
+def wait_for_kernel(page, seconds: float) -> None:
     """Until the notebook's kernel is idle with no dialog open for a second."""
     idle = page.locator(".jp-NotebookPanel-toolbar .jp-Notebook-ExecutionIndicator[data-status='idle']")
     status = page.locator(".jp-StatusBar-Widget", has_text="Idle")
-    deadline, calm_since = time.monotonic() + PAGE_LOAD_S, None
+    deadline, calm_since = time.monotonic() + seconds, None
     while time.monotonic() < deadline:
         accept_dialogs(page)
         if idle.count() or status.count():
@@ -225,7 +245,7 @@ def wait_for_kernel(page) -> None:
         else:
             calm_since = None
         page.wait_for_timeout(250)
-    pytest.fail(f"the notebook's kernel was not idle within {PAGE_LOAD_S} s")
+    pytest.fail(f"the notebook's kernel was not idle within {seconds:.0f} s")
 
 
 def run_all_cells(page) -> None:
@@ -255,8 +275,9 @@ def widget_line(area) -> tuple[int, int, list[str]]:
     return T_x, count, lines
 
 
-def test_slider_changes_the_number_of_weights(lab, browser):
+def test_slider_changes_the_number_of_weights(browser, lab):
     started = time.monotonic()
+    budget = Budget(TEST_BUDGET_S)
     notebook = pick_notebook()
     relative = notebook.relative_to(ROOT).as_posix()
     before_bytes = notebook.read_bytes()
@@ -266,15 +287,15 @@ def test_slider_changes_the_number_of_weights(lab, browser):
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
-        page.goto(f"{lab['base']}/lab/tree/{relative}?token={lab['token']}", timeout=PAGE_LOAD_S * 1000)
-        page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for(timeout=PAGE_LOAD_S * 1000)
+        page.goto(f"{lab['base']}/lab/tree/{relative}?token={lab['token']}", timeout=budget.ms(PAGE_LOAD_S))
+        page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for(timeout=budget.ms(PAGE_LOAD_S))
         # Run All Cells before the kernel is fully connected can do nothing: check that cells start, else retry.
         started_cells = page.locator(".jp-CodeCell .jp-InputArea-prompt", has_text=re.compile(r"\[(\*|\d+)\]"))
         for attempt in range(3):
-            wait_for_kernel(page)
+            wait_for_kernel(page, budget.s(PAGE_LOAD_S))
             run_all_cells(page)
             try:
-                started_cells.first.wait_for(timeout=15_000)
+                started_cells.first.wait_for(timeout=budget.ms(15))
                 break
             except Exception:
                 print(f"Run All Cells started no cell (attempt {attempt + 1}); trying again")
@@ -282,7 +303,7 @@ def test_slider_changes_the_number_of_weights(lab, browser):
             pytest.fail("Run All Cells never started executing the notebook")
 
         slider = page.locator(".widget-slider", has=page.get_by_text(SLIDER_LABEL, exact=True)).first
-        deadline = time.monotonic() + RUN_ALL_S
+        deadline = time.monotonic() + budget.s(RUN_ALL_S)
         while not slider.is_visible():
             accept_dialogs(page)
             assert time.monotonic() < deadline, f"no '{SLIDER_LABEL}' slider within {RUN_ALL_S} s of Run All Cells"
@@ -303,7 +324,7 @@ def test_slider_changes_the_number_of_weights(lab, browser):
         page.wait_for_function(
             "el => /T_x = \\d+: \\d+ (weights|scores)/.test(el.innerText)",
             arg=area.element_handle(),
-            timeout=WIDGET_UPDATE_S * 1000,
+            timeout=budget.ms(WIDGET_UPDATE_S),
         )
         slider.scroll_into_view_if_needed()
         area.scroll_into_view_if_needed()
@@ -327,7 +348,7 @@ def test_slider_changes_the_number_of_weights(lab, browser):
         page.wait_for_function(
             f"el => /T_x = {expected}: /.test(el.innerText) && !/T_x = {start_value}: /.test(el.innerText)",
             arg=area.element_handle(),
-            timeout=WIDGET_UPDATE_S * 1000,
+            timeout=budget.ms(WIDGET_UPDATE_S),
         )
         page.wait_for_timeout(500)
         T_x, count, lines = widget_line(area)
@@ -348,7 +369,7 @@ def test_slider_changes_the_number_of_weights(lab, browser):
         page.wait_for_function(
             f"el => /T_x = {lower}: {lower} (weights|scores)/.test(el.innerText)",
             arg=area.element_handle(),
-            timeout=WIDGET_UPDATE_S * 1000,
+            timeout=budget.ms(WIDGET_UPDATE_S),
         )
         assert widget_line(area)[:2] == (lower, lower)
     except Exception:
