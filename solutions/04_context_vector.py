@@ -172,7 +172,7 @@ print("text line:", state["text"])
 #
 # $$\frac{\partial c_i}{\partial h_j} = \alpha_{ij}\, I_H \qquad\text{so}\qquad \frac{\partial L}{\partial h_j} = \alpha_{ij}\, \frac{\partial L}{\partial c_i}$$
 #
-# (for now we hold the weights fixed; the next cell but one adds the path through the scores).
+# (for now we hold the weights fixed; the end of this section adds the path through the scores).
 # Each state gets the same direction of change, scaled by its weight: a state with $\alpha = 0.4$ gets four times the push of one with $\alpha = 0.1$.
 #
 # Check it with autograd. Take $L = \sum_k c_{ik}$, so $\partial L / \partial c_i = (1, \dots, 1)$ and each row of the gradient should be $\alpha_j$ repeated.
