@@ -55,7 +55,9 @@ def test_exercises_are_functions_followed_by_a_check(path):
 
 @pytest.mark.parametrize("path", SOURCES, ids=IDS)
 def test_student_version_hides_every_solution(path):
-    student = nbformat.read(ROOT / "notebooks" / path.with_suffix(".ipynb").name, as_version=4)
+    student_path = ROOT / "notebooks" / path.with_suffix(".ipynb").name
+    assert student_path.exists(), f"{student_path.name} is missing: run `make notebooks`"
+    student = nbformat.read(str(student_path), as_version=4)
     code = "\n".join(c.source for c in student.cells if c.cell_type == "code")
     solution_code = "\n".join(c.source for c in nbbuild.read_source(path).cells if c.cell_type == "code")
     assert "SOLUTION" not in code
