@@ -1,0 +1,310 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 01 · Encoder-decoder without attention: one vector for the whole sentence
+#
+# *Before attention, the decoder saw the source sentence only through one fixed-size vector; we build that encoder, measure how much of a long input survives the squeeze, and see why "a learned weight per position" is no way out.*
+#
+# **Time:** about 25 minutes on a CPU (a tiny model trains for a few seconds); the same on a GPU.
+#
+# **Questions**
+# - What does the decoder of a plain encoder-decoder actually receive from the encoder?
+# - Does that change with the length of the input?
+# - Why not let the decoder mix the encoder states with one learned weight per position?
+#
+# **Learning goals.** After this notebook you can
+# 1. run a bidirectional GRU encoder over a batch of inputs of different lengths with `pack_padded_sequence`;
+# 2. read its fixed-size summary $[\overrightarrow{h}_{T_x}; \overleftarrow{h}_1]$ from the outputs, and count what the decoder sees for any $T_x$;
+# 3. show with a small experiment that less of the input can be read back from that summary as the input grows;
+# 4. give three reasons why a learned weight per input position cannot replace it.
+#
+# **You need:** notebook 00 (the question). What a GRU is: a recurrent layer that updates a state vector once per input token.
+
+# %% [markdown]
+# ## 1. Set-up
+
+# %% tags=["nbval-ignore-output"]
+import matplotlib.pyplot as plt
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from rnn_attention import lengths_to_mask
+from rnn_attention.environment import setup
+from rnn_attention.exercises import check_final_summary, check_numbers_seen
+
+device = setup(seed=0)
+
+# %% [markdown]
+# ## 2. The encoder-decoder of 2014
+#
+# Cho et al. (2014) and Sutskever et al. (2014) translate with two recurrent networks.
+# The **encoder** reads the source $x_1, \dots, x_{T_x}$ one token at a time. The **decoder** writes the target $y_1, \dots, y_{T_y}$ one token at a time.
+# Between them passes **one vector** $c$, a summary of the whole source: the decoder starts from it and never sees the source again.
+#
+# Bahdanau et al. (2015) use a **bidirectional** encoder: a forward GRU reads left to right and gives states $\overrightarrow{h}_1, \dots, \overrightarrow{h}_{T_x}$;
+# a backward GRU reads right to left and gives $\overleftarrow{h}_{T_x}, \dots, \overleftarrow{h}_1$. Each has $H$ numbers. The state at position $j$ is both halves stacked:
+#
+# $$h_j = [\overrightarrow{h}_j;\ \overleftarrow{h}_j] \in \mathbb{R}^{2H}$$
+#
+# Each GRU has read the whole sentence at the end of its pass: the forward one at position $T_x$, the backward one at position 1. Without attention, the summary is those two final states:
+#
+# $$c = [\overrightarrow{h}_{T_x};\ \overleftarrow{h}_1] \in \mathbb{R}^{2H}$$
+
+# %% [markdown]
+# ## 3. A bidirectional GRU over inputs of different lengths
+#
+# Our inputs are digit strings: a vocabulary of $V = 10$ digits plus a padding symbol. A batch of $B = 3$ strings of lengths 3, 5 and 9 is padded to $S = 9$.
+
+# %%
+PAD = 10  # the padding token; digits are 0..9
+lengths = torch.tensor([3, 5, 9])  # T_x of each string: (B,)
+src = torch.randint(0, 10, (3, 9))  # (B, S)
+src = src.masked_fill(~lengths_to_mask(lengths), PAD)  # padding after each string's end
+print(src)
+
+# %% [markdown]
+# An embedding turns each token into $E = 8$ numbers; a bidirectional GRU with $H = 16$ reads them.
+# `pack_padded_sequence` tells the GRU where each string ends, so that it never reads the padding:
+# the backward GRU of the string of length 3 starts at position 3, not at the padded position 9.
+
+# %%
+torch.manual_seed(0)
+embedding = nn.Embedding(11, 8, padding_idx=PAD)  # V + 1 tokens -> E = 8
+encoder = nn.GRU(input_size=8, hidden_size=16, batch_first=True, bidirectional=True)  # H = 16
+
+with torch.no_grad():
+    embedded = embedding(src)  # (B, S, E)
+    packed = pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
+    packed_outputs, h_n = encoder(packed)
+    enc_outputs, _ = pad_packed_sequence(packed_outputs, batch_first=True)  # h_1..h_S: (B, S, 2H), zeros on padding
+print("enc_outputs (B, S, 2H):", tuple(enc_outputs.shape))
+print("h_n (directions, B, H):", tuple(h_n.shape))
+
+# %% [markdown]
+# `h_n[0]` is the forward GRU's final state $\overrightarrow{h}_{T_x}$ and `h_n[1]` the backward GRU's final state $\overleftarrow{h}_1$, for each string.
+# The summary $c$ stacks them:
+
+# %%
+summary = torch.cat([h_n[0], h_n[1]], dim=-1)  # c = [forward h_{T_x}; backward h_1]: (B, 2H)
+for b in range(3):
+    print(f"T_x = {lengths[b]}: the decoder receives {summary[b].numel()} numbers")
+
+# %% [markdown]
+# Three strings, three lengths, and the decoder receives 32 numbers each time.
+# The per-position states `enc_outputs` would have held $T_x \times 32$ numbers; without attention they are thrown away.
+#
+# The final states are also inside `enc_outputs`: the forward half at the last *real* position $T_x$, the backward half at position 1.
+#
+# **Exercise 1.1.** Write `final_summary(enc_outputs, lengths)` that returns the summary $c$ of shape `(B, 2H)` from the padded outputs
+# `enc_outputs` of shape `(B, S, 2H)` (forward half first) and the lengths `(B,)`. The check compares with `torch.cat([h_n[0], h_n[1]], -1)`.
+
+# %%
+def final_summary(enc_outputs, lengths):
+    """c = [forward h_{T_x}; backward h_1] for each sentence: (B, S, 2H), (B,) -> (B, 2H)."""
+    # BEGIN SOLUTION
+    # HINT: the forward half of position lengths[b] - 1 (not -1: that is padding for short strings), and the backward half of position 0
+    H = enc_outputs.shape[-1] // 2
+    rows = torch.arange(enc_outputs.shape[0])  # (B,)
+    forward_last = enc_outputs[rows, lengths - 1, :H]  # (B, H)
+    backward_first = enc_outputs[:, 0, H:]  # (B, H)
+    return torch.cat([forward_last, backward_first], dim=-1)  # (B, 2H)
+    # END SOLUTION
+
+
+check_final_summary(final_summary)
+
+# %% [markdown]
+# ## 4. What the decoder sees, counted
+#
+# Without attention, the decoder sees $2H$ numbers whatever $T_x$ is. With attention (notebooks 02 to 04) it can look at every $h_j$ at every step: $T_x \cdot 2H$ numbers.
+#
+# **Exercise 1.2.** Write `numbers_seen(T_x, hidden_size)` that returns the pair `(without_attention, with_attention)`:
+# how many numbers the decoder can read from a bidirectional encoder with hidden size $H$ = `hidden_size`.
+
+# %%
+def numbers_seen(T_x, hidden_size):
+    """(numbers in the summary c, numbers in all of h_1..h_{T_x}) for a bidirectional encoder."""
+    # BEGIN SOLUTION
+    # HINT: each h_j has 2 * hidden_size numbers (two directions)
+    return 2 * hidden_size, T_x * 2 * hidden_size
+    # END SOLUTION
+
+
+check_numbers_seen(numbers_seen)
+
+# %% [markdown]
+# With $H = 16$: a 5-token input and a 50-token input both squeeze into 32 numbers; attention could read 160 and 1600.
+
+# %%
+for T_x in (5, 50, 500):
+    print(f"T_x = {T_x:3d}: without attention {2 * 16:3d} numbers, with attention {T_x * 2 * 16:5d}")
+
+# %% [markdown]
+# ## 5. The bottleneck, measured
+#
+# 32 real numbers could in principle encode a lot. The question is how much a trained network actually manages to put in and get out.
+# A direct test: train an encoder-decoder to **copy** its input. The decoder must write the digit string back from the summary alone,
+# so every digit it gets right passed through the 32 numbers.
+#
+# The model: the encoder above, a bridge layer that turns $c$ into the decoder's first state, and a GRU decoder that is fed the previous correct digit
+# (teacher forcing) and predicts the next one. It trains on strings of every length from 1 to 20.
+
+# %%
+class CopyModel(nn.Module):
+    """Encoder-decoder with no attention: the decoder sees the source only through c (2H numbers)."""
+
+    def __init__(self, emb_size=16, hidden_size=16):
+        super().__init__()
+        self.embedding = nn.Embedding(12, emb_size, padding_idx=PAD)  # 10 digits, PAD, BOS = 11
+        self.encoder = nn.GRU(emb_size, hidden_size, batch_first=True, bidirectional=True)
+        self.bridge = nn.Linear(2 * hidden_size, 2 * hidden_size)  # c -> the decoder's first state
+        self.decoder = nn.GRU(emb_size, 2 * hidden_size, batch_first=True)
+        self.out = nn.Linear(2 * hidden_size, 10)  # a score for each digit
+
+    def summary(self, src, lengths):
+        packed = pack_padded_sequence(self.embedding(src), lengths, batch_first=True, enforce_sorted=False)
+        _, h_n = self.encoder(packed)  # (2, B, H)
+        return torch.cat([h_n[0], h_n[1]], dim=-1)  # c: (B, 2H)
+
+    def forward(self, src, lengths):
+        c = self.summary(src, lengths)  # (B, 2H): all the decoder will know about src
+        previous = torch.cat([torch.full_like(src[:, :1], 11), src[:, :-1]], dim=1)  # BOS, y_1..y_{S-1}: (B, S)
+        dec_outputs, _ = self.decoder(self.embedding(previous), torch.tanh(self.bridge(c)).unsqueeze(0))  # (B, S, 2H)
+        return self.out(dec_outputs)  # (B, S, 10)
+
+
+def random_strings(batch_size, min_len, max_len, generator):
+    """A padded batch of random digit strings: (B, S) tokens, (B,) lengths, (B, S) mask."""
+    lengths = torch.randint(min_len, max_len + 1, (batch_size,), generator=generator)  # (B,)
+    src = torch.randint(0, 10, (batch_size, int(lengths.max())), generator=generator)  # (B, S)
+    mask = lengths_to_mask(lengths)  # (B, S)
+    return src.masked_fill(~mask, PAD), lengths, mask
+
+
+print("parameters:", sum(p.numel() for p in CopyModel().parameters()))
+
+# %% [markdown]
+# Training: 150 steps of 64 strings, a few seconds on a CPU. The model is tiny, so one CPU thread is fastest, and it keeps the run reproducible.
+
+# %% tags=["nbval-ignore-output"]
+torch.set_num_threads(1)
+torch.manual_seed(0)
+model = CopyModel()
+optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+generator = torch.Generator().manual_seed(0)
+for step in range(150):
+    src, lengths, mask = random_strings(64, 1, 20, generator)
+    logits = model(src, lengths)  # (B, S, 10)
+    loss = nn.functional.cross_entropy(logits[mask], src[mask])  # real positions only
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    if step % 50 == 0 or step == 149:
+        print(f"step {step:3d}: loss {loss.item():.3f}")
+
+# %% [markdown]
+# Now read back fresh strings of each length and count the digits the decoder gets right. Chance is 1 in 10.
+
+# %% tags=["nbval-ignore-output"]
+test_lengths = list(range(1, 21))
+accuracy = {}
+generator = torch.Generator().manual_seed(1)
+with torch.no_grad():
+    for T_x in test_lengths:
+        src, lengths, mask = random_strings(400, T_x, T_x, generator)  # 400 strings of length T_x
+        predicted = model(src, lengths).argmax(dim=-1)  # (B, S)
+        accuracy[T_x] = (predicted == src).float().mean().item()
+print(" ".join(f"{T_x}:{accuracy[T_x]:.2f}" for T_x in test_lengths))
+
+fig, ax = plt.subplots(figsize=(6.5, 3))
+ax.plot(test_lengths, [accuracy[T_x] for T_x in test_lengths], "o-", label="read back from c (32 numbers)")
+ax.axhline(0.1, color="grey", linestyle="--", label="chance")
+ax.set_ylim(0, 1.05)
+ax.set_xticks([1, 5, 10, 15, 20])
+ax.set_xlabel("source length T_x")
+ax.set_ylabel("digits copied correctly")
+ax.set_title("A fixed-size summary: less gets through as T_x grows")
+ax.legend(loc="upper right")
+fig.tight_layout()
+
+# %% [markdown]
+# The exact numbers vary a little between machines; the shape does not. Short strings come back almost perfectly; by 20 digits, most are lost:
+
+# %%
+short, long = accuracy[2], accuracy[20]
+print(f"T_x = 2: above 0.9? {short > 0.9}.   T_x = 20: below 0.6? {long < 0.6}.   Still above chance at 20? {long > 0.15}.")
+
+# %% [markdown]
+# More training or a bigger $H$ moves the curve up, but not its shape: the summary has a fixed size and the input does not.
+# On translation, Cho et al. (2014b) found the same: in the words of Bahdanau et al. (2015), the performance of a basic encoder-decoder
+# "deteriorates rapidly as the length of an input sentence increases".
+# Notebook 08 repeats the measurement on a real task, with and without attention.
+
+# %% [markdown]
+# ## 6. Why not one learned weight per input position?
+#
+# The natural fix: let the decoder use *all* the $h_j$, mixed as $c = \sum_j \alpha_j h_j$ with learned weights $\alpha_1, \dots, \alpha_{T_x}$,
+# as the student of notebook 00 proposed. Such a vector of weights has three faults, each visible in a few lines:
+
+# %%
+class FixedWeights(nn.Module):
+    """The misconception: one learned weight per position, up to a maximum length."""
+
+    def __init__(self, max_len):
+        super().__init__()
+        self.logits = nn.Parameter(torch.randn(max_len))  # one number per position j
+
+    def forward(self, enc_outputs, length):  # enc_outputs: (S, 2H) for one string
+        alpha = torch.softmax(self.logits[:length], dim=0)  # (T_x,)
+        return alpha, alpha @ enc_outputs[:length]  # (T_x,), c: (2H,)
+
+
+torch.manual_seed(0)
+fixed = FixedWeights(max_len=9)
+print("1. size tied to T_x: parameters =", fixed.logits.numel(), "= max_len; 9 weights for a string of length 12 ->", end=" ")
+try:
+    fixed(torch.randn(12, 32), 12)
+except RuntimeError as error:
+    print("RuntimeError:", str(error).split("(")[0].strip())
+
+# %%
+with torch.no_grad():
+    alpha_a, _ = fixed(enc_outputs[1], 5)  # the string of length 5 above
+    alpha_b, _ = fixed(torch.randn(5, 32), 5)  # another string of length 5, different content
+print("2. same weights for every string:", [f"{a:.3f}" for a in alpha_a.tolist()])
+print("                   another string:", [f"{a:.3f}" for a in alpha_b.tolist()])
+print("3. blind to content: swap h_1 and h_2, are the weights unchanged?",
+      torch.equal(fixed(enc_outputs[1, [1, 0, 2, 3, 4]], 5)[0], alpha_a))
+
+# %% [markdown]
+# 1. **Its size is tied to $T_x$.** It has `max_len` parameters and cannot weigh position `max_len + 1`; positions near the end are rarely seen in training and barely learned.
+# 2. **It is the same for every sentence.** Position 3 gets the same weight whether it holds the subject or a comma.
+# 3. **It is blind to content.** The weights are computed without looking at any $h_j$, nor at what the decoder is writing; in translation, the word to look at depends on both.
+#
+# Attention keeps the good part of the idea (a weighted sum $\sum_j \alpha_{ij} h_j$ over all positions) and fixes all three faults:
+# the $\alpha_{ij}$ are *computed* for each sentence and each output step by a small network that compares the decoder state with each $h_j$.
+# Notebook 02 builds that network.
+
+# %% [markdown]
+# ## Key points
+#
+# - A plain encoder-decoder passes one vector $c = [\overrightarrow{h}_{T_x}; \overleftarrow{h}_1]$ of $2H$ numbers from encoder to decoder, whatever $T_x$ is.
+# - `pack_padded_sequence` lets a (bidirectional) GRU read a batch of different lengths without reading the padding.
+# - The longer the input, the less of it can be read back from $c$: the bottleneck, measured on a copy task.
+# - The encoder already computes $T_x \cdot 2H$ numbers, one $h_j$ per position; the plain decoder throws them away.
+# - A learned weight per position cannot fix it: its size is tied to a maximum length, it is the same for every sentence, and it never looks at the content.
+#
+# ## References
+#
+# - K. Cho, B. van Merriënboer, C. Gulcehre, D. Bahdanau, F. Bougares, H. Schwenk, Y. Bengio (2014). *Learning Phrase Representations using RNN Encoder-Decoder for Statistical Machine Translation.* EMNLP. arXiv:1406.1078.
+# - K. Cho, B. van Merriënboer, D. Bahdanau, Y. Bengio (2014). *On the Properties of Neural Machine Translation: Encoder-Decoder Approaches.* SSST-8. arXiv:1409.1259 (quality falls with sentence length).
+# - I. Sutskever, O. Vinyals, Q. V. Le (2014). *Sequence to Sequence Learning with Neural Networks.* NeurIPS. arXiv:1409.3215.
+# - D. Bahdanau, K. Cho, Y. Bengio (2015). *Neural Machine Translation by Jointly Learning to Align and Translate.* ICLR. arXiv:1409.0473. Sections 1 and 3.2 (the bidirectional encoder).
+# - PyTorch documentation: [`nn.GRU`](https://pytorch.org/docs/stable/generated/torch.nn.GRU.html), [`pack_padded_sequence`](https://pytorch.org/docs/stable/generated/torch.nn.utils.rnn.pack_padded_sequence.html).
