@@ -107,7 +107,7 @@ PROFILES: dict[str, dict] = {
     # CI and 2-core laptops: bounded to about a minute per model on CPU.
     "ci": dict(
         emb_size=32, hidden_size=64, attn_size=64, batch_size=64, lr=4e-3, epochs=3,
-        max_steps=600, max_seconds=60.0, warmup_steps=30, valid_pairs=300, device="cpu", num_threads=1,
+        max_steps=600, max_seconds=90.0, warmup_steps=30, valid_pairs=300, device="cpu", num_threads=1,
     ),
     # A laptop CPU: a few minutes, higher accuracy.
     "cpu": dict(
