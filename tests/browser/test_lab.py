@@ -413,5 +413,26 @@ def test_static_site_opens(browser, tmp_path):
         path = artifact("site_page.png")
         page.screenshot(path=str(path))
         print(f"screenshot: {path}")
+
+        # A page with a widget: offline its static snapshot shows; once a live widget is drawn, it hides.
+        with_widget = [p for p in sorted(site.glob("[0-9][0-9]_*.html")) if '<div class="widget-snapshot">' in p.read_text(encoding="utf-8")]
+        if with_widget:
+            page.goto(with_widget[0].as_uri(), timeout=PAGE_LOAD_S * 1000)
+            snapshot = page.locator(".widget-snapshot").first
+            snapshot.scroll_into_view_if_needed()
+            assert snapshot.is_visible(), "offline, the widget's static snapshot must show"
+            assert snapshot.locator("img").count() or snapshot.inner_text().strip(), "the snapshot is empty"
+            path = artifact("site_widget_snapshot.png")
+            page.screenshot(path=str(path))
+            print(f"screenshot: {path}")
+            # what the html-manager does online: draw the widget inside the output's .jupyter-widgets div
+            page.evaluate(
+                """() => {
+                  const child = document.querySelector('.widget-snapshot').closest('.jp-OutputArea-child');
+                  const live = child.previousElementSibling.querySelector('.jupyter-widgets');
+                  const drawn = document.createElement('div'); drawn.className = 'lm-Widget'; live.appendChild(drawn);
+                }"""
+            )
+            snapshot.wait_for(state="hidden", timeout=5_000)
     finally:
         page.close()
