@@ -1,0 +1,343 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 06 · Training Bahdanau attention
+#
+# *Put the pieces of notebooks 02 to 05 together into the model of Bahdanau, Cho and Bengio (2015) and train it to turn dates written by people into ISO dates.*
+#
+# **Time:** about 25 minutes of reading and exercises; training takes about 1 minute on a 2-core CPU with the `ci` profile, a few minutes with the `cpu` profile, under a minute on a GPU.
+#
+# **Questions**
+# - How do the encoder, the attention module and the decoder fit together in one model?
+# - What does the decoder do at one output step, equation by equation?
+# - How is such a model trained, and how good does it get?
+#
+# **Learning goals.** After this notebook you can
+# 1. write one decoder step of the Bahdanau model from its equations;
+# 2. build the decoder's input and target from a target sentence (teacher forcing);
+# 3. train the model with "load the checkpoint if it exists, else train", and read its loss and accuracy curves;
+# 4. measure the model with exact match on held-out data.
+#
+# **You need:** the additive score $e_{ij} = v_a^\top \tanh(W_a s_{i-1} + U_a h_j)$ (notebook 02), the softmax $\alpha_{ij}$ (03), the context $c_i = \sum_j \alpha_{ij} h_j$ (04), and padded batches with masks (05).
+
+# %% [markdown]
+# ## 1. Set-up
+#
+# The set-up cell seeds the random numbers and says which device and which **training profile** this notebook uses.
+# A profile is a named set of sizes and budgets:
+#
+# | profile | where | what it trains |
+# |---|---|---|
+# | `ci` | tests, 2-core laptops | a small model, about a minute on a CPU |
+# | `cpu` | a laptop | a larger model, a few minutes |
+# | `gpu` | a machine with CUDA | larger model and batches, mixed precision |
+#
+# The profile comes from the environment variable `COURSE_PROFILE`; without it you get `gpu` when there is a CUDA GPU, else `cpu`.
+
+# %% tags=["nbval-ignore-output"]
+import torch
+import matplotlib.pyplot as plt
+
+from rnn_attention.environment import setup
+from rnn_attention.data import load_split, build_vocabs, PairDataset, collate
+from rnn_attention.masking import lengths_to_mask
+from rnn_attention.models import build_model, count_parameters
+from rnn_attention.train import get_config, default_profile, load_or_train
+from rnn_attention import evaluate
+from rnn_attention.exercises import check_decoder_step, check_teacher_forcing
+
+device = setup(seed=0)
+cfg = get_config(task="dates")  # the profile named by COURSE_PROFILE, else the one that fits this machine
+print(f"profile {cfg.profile}: E={cfg.emb_size}, H={cfg.hidden_size}, A={cfg.attn_size}, batch {cfg.batch_size}")
+
+# %% [markdown]
+# ## 2. The task: dates as people write them
+#
+# Each source is a date written in one of seven languages and many styles; each target is the same date in ISO format, `YYYY-MM-DD`.
+# The model reads and writes **characters**, so the source length $T_x$ goes from 8 to 38 symbols, while every target has 10.
+
+# %%
+train_pairs = load_split("dates", "train")
+test_pairs = load_split("dates", "test")
+for source, target in test_pairs[:1500:250]:
+    print(f"{source:>30}  ->  {target}")
+print(f"{len(train_pairs)} training pairs, {len(test_pairs)} test pairs")
+
+# %% [markdown]
+# The year sits at the *end* of most sources and at the *front* of every target.
+# To write the first character of the target, the model must look at the last characters of the source.
+# A fixed weight per position could not do that for sources of different lengths: the year starts at position 6 in `20.5.2022` and at position 22 in `Freitag, 16. Oktober 2065`.
+#
+# The vocabularies are built from the training sources and targets, one id per character, plus four special tokens (`<pad>`, `<sos>`, `<eos>`, `<unk>`).
+
+# %%
+src_vocab, tgt_vocab = build_vocabs(train_pairs)
+print("source vocabulary:", len(src_vocab), "symbols")
+print("target vocabulary:", len(tgt_vocab), "symbols:", " ".join(tgt_vocab.itos))
+
+# %% [markdown]
+# ## 3. The model, piece by piece
+#
+# `build_model` puts together the pieces you derived. We build a fresh, untrained one to look inside; the seed makes its weights the same on every machine.
+
+# %%
+torch.manual_seed(0)
+model = build_model(len(src_vocab), len(tgt_vocab), cfg)
+encoder, decoder = model.encoder, model.decoder
+print(type(encoder).__name__, "+", type(decoder).__name__, "with", type(decoder.attention).__name__)
+print("parameters:", count_parameters(model))
+
+# %% [markdown]
+# We push a small batch of two test dates of different lengths through it, one piece at a time.
+
+# %%
+batch = evaluate.make_batch(test_pairs[:2], (src_vocab, tgt_vocab))
+print("sources:", batch.src_text)
+print("src:", tuple(batch.src.shape), " src_lengths:", batch.src_lengths.tolist())  # (B, S), (B,)
+
+# %% [markdown]
+# ### The encoder
+#
+# A bidirectional GRU reads the source forwards and backwards. The encoder state of position $j$ puts the two side by side:
+#
+# $$h_j = [\overrightarrow{h}_j ; \overleftarrow{h}_j]$$
+#
+# so $h_j$ knows about the whole sentence, with a focus on position $j$. Each $h_j$ has $K = 2H$ numbers.
+
+# %%
+enc_outputs, final = encoder(batch.src, batch.src_lengths)  # h_j = [fwd h_j; bwd h_j]: (B, S, K), final (B, K)
+src_mask = lengths_to_mask(batch.src_lengths, batch.src.shape[1])  # (B, S): True = real token
+print("enc_outputs:", tuple(enc_outputs.shape), " final:", tuple(final.shape), " src_mask:", tuple(src_mask.shape))
+print("h_j on padding is zero:", bool(enc_outputs[~src_mask].abs().max() == 0))
+
+# %% [markdown]
+# ### The first decoder state
+#
+# Bahdanau et al. start the decoder from the backward RNN's state after it read the whole sentence, $\overleftarrow{h}_1$:
+#
+# $$s_0 = \tanh(W_{\text{init}}\, \overleftarrow{h}_1)$$
+
+# %%
+dec_state = decoder.init_state(enc_outputs, final, src_mask)  # s_0 = tanh(W_init bwd h_1): (B, H)
+projected_keys = decoder.project_keys(enc_outputs)  # U_a h_j, once per sentence: (B, S, A)
+print("s_0:", tuple(dec_state.shape), " U_a h_j:", tuple(projected_keys.shape))
+
+# %% [markdown]
+# ### One decoder step
+#
+# At output step $i$ the decoder has its previous state $s_{i-1}$ and the previous output symbol $y_{i-1}$ (at $i = 1$, the start token `<sos>`).
+# Four lines make one step. First the embedding $E y_{i-1}$ of the previous symbol:
+
+# %%
+y_prev = torch.full((2,), tgt_vocab.SOS)  # y_0 = <sos>: (B,)
+embedded = decoder.embedding(y_prev)  # E y_{i-1}: (B, E)
+print("E y_{i-1}:", tuple(embedded.shape))
+
+# %% [markdown]
+# Then attention, exactly as in notebooks 02 to 04: the previous state $s_{i-1}$ scores every $h_j$, a masked softmax turns the scores into weights, and the context is their weighted sum:
+#
+# $$e_{ij} = v_a^\top \tanh(W_a s_{i-1} + U_a h_j), \qquad \alpha_{ij} = \operatorname{softmax}_j(e_{ij}), \qquad c_i = \sum_j \alpha_{ij} h_j$$
+
+# %%
+context, attn_weights = decoder.attention(dec_state, enc_outputs, src_mask, projected_keys)  # c_i (B, K), alpha_i (B, S)
+print("c_i:", tuple(context.shape), " alpha_i:", tuple(attn_weights.shape))
+print("rows of alpha sum to", [f"{total:.4f}" for total in attn_weights.sum(dim=1).tolist()])
+print("weight on padding:", f"{attn_weights[~src_mask].sum().item():.4f}")
+
+# %% [markdown]
+# The new state comes from a GRU cell whose input is the embedding and the context side by side:
+#
+# $$s_i = \operatorname{GRU}([E y_{i-1} ; c_i],\ s_{i-1})$$
+
+# %%
+new_state = decoder.rnn(torch.cat([embedded, context], dim=-1), dec_state)  # s_i = GRU([E y_{i-1}; c_i], s_{i-1}): (B, H)
+print("s_i:", tuple(new_state.shape))
+
+# %% [markdown]
+# Last, the output layer sees the new state, the context and the previous symbol, and gives one score (logit) per target symbol.
+# A softmax of the logits is the probability of the next symbol:
+#
+# $$p(y_i \mid y_{<i}, x) = \operatorname{softmax}(W_o [s_i ; c_i ; E y_{i-1}])$$
+
+# %%
+logits = decoder.output(torch.cat([new_state, context, embedded], dim=-1))  # W_o [s_i; c_i; E y_{i-1}]: (B, V)
+print("logits:", tuple(logits.shape), "= one score per target symbol, V =", len(tgt_vocab))
+
+# %% [markdown]
+# The package's `decoder.step` does these four lines. Ours agree with it:
+
+# %%
+same_logits, same_state, same_weights = decoder.step(y_prev, dec_state, enc_outputs, src_mask, projected_keys)
+print("logits agree:", torch.allclose(logits, same_logits), " s_i agrees:", torch.allclose(new_state, same_state))
+
+# %% [markdown]
+# Notice what has no $T_x$ in it: the sizes of $W_a$, $U_a$, $v_a$, the GRU cell and $W_o$.
+# Only the number of $h_j$, and so the number of weights $\alpha_{ij}$, follows the sentence.
+
+# %%
+for name, part in [("encoder", encoder), ("attention a", decoder.attention), ("decoder GRU cell", decoder.rnn),
+                   ("output layer W_o", decoder.output)]:
+    print(f"{name:>18}: {count_parameters(part):6d} parameters")
+
+# %% [markdown]
+# **Exercise 6.1.** Write one decoder step yourself from the four equations above.
+# `decoder` gives you the pieces: `decoder.embedding`, `decoder.attention`, `decoder.rnn` (the GRU cell) and `decoder.output`.
+# Return `(logits, new_state, attn_weights)` like `decoder.step`. The check compares your step with the package's, with the same weights, to $10^{-5}$, on batches of several lengths.
+
+# %%
+def decoder_step(decoder, y_prev, dec_state, enc_outputs, src_mask, projected_keys):
+    """One Bahdanau decoder step: (logits (B, V), s_i (B, H), alpha_i (B, S))."""
+    # BEGIN SOLUTION
+    # HINT: embed y_prev; attention(dec_state, enc_outputs, src_mask, projected_keys) gives (c_i, alpha_i);
+    # HINT: the GRU cell takes cat([E y, c_i]) and s_{i-1}; the output layer takes cat([s_i, c_i, E y])
+    embedded = decoder.embedding(y_prev)  # E y_{i-1}: (B, E)
+    context, attn_weights = decoder.attention(dec_state, enc_outputs, src_mask, projected_keys)  # (B, K), (B, S)
+    new_state = decoder.rnn(torch.cat([embedded, context], dim=-1), dec_state)  # s_i: (B, H)
+    logits = decoder.output(torch.cat([new_state, context, embedded], dim=-1))  # (B, V)
+    return logits, new_state, attn_weights
+    # END SOLUTION
+
+
+check_decoder_step(decoder_step)
+
+# %% [markdown]
+# ## 4. Teacher forcing
+#
+# During training we know the whole target. At step $i$ we feed the decoder the **true** previous symbol $y_{i-1}$, not its own guess: this is **teacher forcing**.
+# So each target gives two sequences of the same length:
+#
+# - the decoder input `tgt_in` $= (\text{<sos>}, y_1, \dots, y_n)$,
+# - what it must predict `tgt_out` $= (y_1, \dots, y_n, \text{<eos>})$.
+#
+# The loss is the cross-entropy between the logits of step $i$ and `tgt_out[i]`, averaged over the real (non-padding) symbols.
+# Here is one target of the batch; the target vocabulary has `<sos>` = 1 and `<eos>` = 2.
+
+# %%
+print("target:  ", batch.tgt_text[0])
+print("tgt_ids: ", tgt_vocab.encode(batch.tgt_text[0]))
+print("tgt_in:  ", batch.tgt_in[0].tolist())  # <sos> y_1 .. y_n: (T,)
+print("tgt_out: ", batch.tgt_out[0].tolist())  # y_1 .. y_n <eos>: (T,)
+
+# %% [markdown]
+# Check with a pencil: `tgt_in` is `tgt_out` moved one place to the right, with 1 in front; `tgt_out` ends with 2.
+#
+# **Exercise 6.2.** Write `teacher_forcing(tgt_ids, sos, eos)` that takes the ids of one target as a 1-D tensor of length $n$ and returns `(tgt_in, tgt_out)`, each of length $n + 1$.
+
+# %%
+def teacher_forcing(tgt_ids, sos, eos):
+    """(y_1..y_n) -> (tgt_in = <sos> y_1..y_n, tgt_out = y_1..y_n <eos>), each (n + 1,)."""
+    # BEGIN SOLUTION
+    # HINT: torch.cat with a one-element tensor, e.g. torch.tensor([sos])
+    tgt_in = torch.cat([torch.tensor([sos], dtype=tgt_ids.dtype), tgt_ids])  # (n + 1,)
+    tgt_out = torch.cat([tgt_ids, torch.tensor([eos], dtype=tgt_ids.dtype)])  # (n + 1,)
+    return tgt_in, tgt_out
+    # END SOLUTION
+
+
+check_teacher_forcing(teacher_forcing)
+
+# %% [markdown]
+# ## 5. Training
+#
+# `load_or_train(cfg)` looks for a checkpoint in `runs/` made with exactly this configuration and training data.
+# If it finds one, it loads it in a second; otherwise it trains and saves one. So a rerun of this notebook (and notebook 07, which uses the same model) is fast.
+#
+# The training loop is the usual one: for each batch, the teacher-forced loss, `loss.backward()`, gradient clipping at norm 1, an Adam step.
+# The learning rate warms up for a few steps, then decays. On a CUDA GPU the `gpu` profile trains in mixed precision.
+# The progress bar shows the loss and the token accuracy as they go.
+
+# %% tags=["nbval-ignore-output"]
+model, vocabs, history, info = load_or_train(cfg)
+print(f"{info['steps']} steps, {info['epochs']:.1f} epochs, {info['seconds']:.0f} s on {info['device']}, "
+      f"{info['params']} parameters")
+
+# %% [markdown]
+# The curves: the loss falls and the token accuracy (the next symbol right, given the true prefix) climbs towards 1.
+# The dots are the **exact match** on validation data after each epoch: the fraction of dates where the whole greedy output is right.
+
+# %%
+fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.2))
+ax_loss.plot(history["step"], history["loss"], color="tab:blue")
+ax_loss.set_yscale("log")
+ax_loss.set_xlabel("training step")
+ax_loss.set_ylabel("cross-entropy loss (log scale)")
+ax_acc.plot(history["step"], history["token_accuracy"], color="tab:green", label="token accuracy (teacher forced)")
+ax_acc.plot(history["epoch_end"], history["valid_exact_match"], "o", color="tab:red", label="validation exact match")
+ax_acc.set_ylim(0, 1.02)
+ax_acc.set_xlabel("training step")
+ax_acc.set_ylabel("accuracy")
+ax_acc.legend(loc="lower right")
+fig.tight_layout()
+
+# %% [markdown]
+# ## 6. Translating held-out dates
+#
+# At test time there is no teacher: **greedy decoding** feeds the model its own previous output and picks the most likely symbol at each step, until `<eos>`.
+# These dates come from the test split: the model never saw them.
+
+# %% tags=["nbval-ignore-output"]
+examples = [
+    "Fr., 22.11.2075",
+    "vie, 25 dic 2037",
+    "1 mars 1955",
+    "Freitag, 16. Oktober 2065",
+    "6 januari 2060",
+    "20.5.2022",
+]
+targets = dict(test_pairs)
+hits = 0
+for source in examples:
+    output, _, _, _ = evaluate.translate(model, source, vocabs)
+    hits += output == targets[source]
+    print(f"{source:>28}  ->  {output}   ({'right' if output == targets[source] else 'expected ' + targets[source]})")
+
+# %%
+print(f"at least 5 of the {len(examples)} examples right: {hits >= 5}")
+
+# %% [markdown]
+# The model also reads dates that are not in any split, as long as it knows their characters.
+# Try your own in the cell below; notebook 07 has a text box for this.
+
+# %% tags=["nbval-ignore-output"]
+for source in ["3 mai 1999", "Sunday, 1 January 2045", "31.12.1900"]:
+    print(f"{source:>28}  ->  {evaluate.translate(model, source, vocabs)[0]}")
+
+# %% [markdown]
+# ## 7. How good is it?
+#
+# **Exact match** counts a date as right only when all ten characters are right. It is stricter than token accuracy, and it is what a user cares about.
+# We measure it on the whole test split, 3000 dates.
+
+# %% tags=["nbval-ignore-output"]
+exact = evaluate.exact_match(model, test_pairs, vocabs)
+token = evaluate.token_accuracy(model, test_pairs, vocabs)
+print(f"test exact match: {exact:.4f}   test token accuracy: {token:.4f}")
+
+# %% [markdown]
+# With the `ci` profile, a minute on a 2-core CPU, the model gets at least 99 dates in 100 right. The larger profiles do better still.
+
+# %%
+print(f"test exact match >= 0.99: {exact >= 0.99}")
+assert exact >= 0.99, f"the model should get at least 99% of the test dates right, got {exact:.4f}"
+
+# %% [markdown]
+# ## Key points
+#
+# - The Bahdanau model is an encoder (a bidirectional GRU giving one $h_j$ per source position), an attention module $a(s_{i-1}, h_j)$, and a decoder GRU cell that reads $[E y_{i-1} ; c_i]$.
+# - One decoder step is four lines: embed $y_{i-1}$; attend with $s_{i-1}$ to get $\alpha_i$ and $c_i$; update $s_i = \operatorname{GRU}([E y_{i-1}; c_i], s_{i-1})$; score the next symbol from $[s_i ; c_i ; E y_{i-1}]$.
+# - No parameter has a size that depends on $T_x$. The model trains once and reads sources of 8 or 38 characters alike.
+# - Training uses teacher forcing (`tgt_in` = `<sos>` + target, `tgt_out` = target + `<eos>`); testing uses greedy decoding and exact match.
+# - "Load the checkpoint if it exists, else train" makes reruns fast; the checkpoint is keyed on the configuration, so a changed configuration trains again.
+#
+# ## References
+#
+# - D. Bahdanau, K. Cho, Y. Bengio (2015). *Neural Machine Translation by Jointly Learning to Align and Translate.* ICLR. arXiv:1409.0473. (Appendix A: the decoder's equations.)
+# - K. Cho, B. van Merriënboer, C. Gulcehre, D. Bahdanau, F. Bougares, H. Schwenk, Y. Bengio (2014). *Learning Phrase Representations using RNN Encoder-Decoder for Statistical Machine Translation.* EMNLP. arXiv:1406.1078.
+# - M.-T. Luong, H. Pham, C. D. Manning (2015). *Effective Approaches to Attention-based Neural Machine Translation.* EMNLP. arXiv:1508.04025.
+# - PyTorch documentation: [`nn.GRU`](https://pytorch.org/docs/stable/generated/torch.nn.GRU.html), [`nn.GRUCell`](https://pytorch.org/docs/stable/generated/torch.nn.GRUCell.html), [`pack_padded_sequence`](https://pytorch.org/docs/stable/generated/torch.nn.utils.rnn.pack_padded_sequence.html), [automatic mixed precision](https://pytorch.org/docs/stable/amp.html).

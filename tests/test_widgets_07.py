@@ -1,0 +1,112 @@
+"""The widgets of notebook 07, driven without a browser: type into the box, press the button, read the state."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest
+import torch
+
+from rnn_attention.data import build_vocabs, load_split
+from rnn_attention.models import build_model
+from rnn_attention.widgets import alignment_history_widget, translate_widget
+
+
+@pytest.fixture(scope="module")
+def model_and_vocabs():
+    """An untrained small dates model: the widget must work whatever the model says."""
+    vocabs = build_vocabs(load_split("dates", "train"))
+    torch.manual_seed(0)
+    model = build_model(len(vocabs[0]), len(vocabs[1]), dict(emb_size=8, hidden_size=8, attn_size=8)).eval()
+    return model, vocabs
+
+
+def _press(explorer, text):
+    explorer.text_box.value = text
+    explorer.button.click()  # runs the button's on_click handler, as a mouse click does
+    return explorer.state
+
+
+def test_translate_widget_shows_output_and_heat_map(model_and_vocabs):
+    model, vocabs = model_and_vocabs
+    explorer = translate_widget(model, vocabs, initial_text="3 mai 1999", max_src_len=38)
+    state = explorer.state
+    assert state["error"] is None and state["input"] == "3 mai 1999"
+    assert state["weights"].shape == (len(state["tgt_tokens"]), len("3 mai 1999"))
+    assert torch.allclose(state["weights"].sum(dim=1), torch.ones(len(state["tgt_tokens"])), atol=1e-5)
+    assert explorer.figure is not None and len(explorer.figure.axes[0].get_xticklabels()) == len("3 mai 1999")
+    assert explorer.text_box.description == "date to translate"
+    # a longer input: one weight per source position, whatever the length
+    state = _press(explorer, "Sunday, 1 January 2045")
+    assert state["error"] is None and state["weights"].shape[1] == len("Sunday, 1 January 2045")
+    assert len(explorer.output.outputs) == 2  # the text line and the figure, replaced in place
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [("", "empty"), ("   ", "empty"), ("1" * 39, "at most 38"), ("3 mai 1999 \u263a", "never saw"), ("Ωμέγα 2001", "never saw")],
+)
+def test_translate_widget_answers_bad_input_with_a_message(model_and_vocabs, text, words):
+    model, vocabs = model_and_vocabs
+    explorer = translate_widget(model, vocabs, max_src_len=38)
+    state = _press(explorer, text)
+    assert state["error"] and words in state["error"]
+    assert state["weights"] is None and explorer.figure is None
+    assert state["text"].startswith("Cannot translate")
+    assert "Traceback" not in explorer.message.value
+    assert len(explorer.output.outputs) == 1  # only the message, no stale figure
+    # and it recovers on the next good input
+    state = _press(explorer, "1 mars 1955")
+    assert state["error"] is None and state["weights"] is not None
+
+
+def test_translate_widget_never_raises_even_if_the_model_does(model_and_vocabs):
+    _, vocabs = model_and_vocabs
+
+    class Broken(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.p = torch.nn.Parameter(torch.zeros(1))
+
+        def greedy_decode(self, *args, **kwargs):
+            raise RuntimeError("boom")
+
+    explorer = translate_widget(Broken(), vocabs, initial_text="1 mars 1955", max_src_len=38)
+    assert "could not translate" in explorer.state["error"] and "boom" in explorer.state["error"]
+
+
+def _fake_history(steps=(0, 50, 100), lengths=(9, 15, 27), seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    src = ["x" * S for S in lengths]
+    tgt = ["2000-01-01"] * len(lengths)
+    alignments = []
+    for n, step in enumerate(steps):
+        sharp = 1.0 + 4.0 * n  # later steps: sharper rows
+        attn = [torch.softmax(sharp * torch.randn(11, S, generator=generator), dim=-1) for S in lengths]
+        outputs = ["2000-01-01" if n == len(steps) - 1 else "1999-99-99"] * len(lengths)
+        alignments.append({"step": step, "attn": attn, "outputs": outputs})
+    return {"alignments": alignments, "probe": {"src": src, "tgt": tgt}}
+
+
+def test_alignment_history_slider_moves_over_the_snapshots():
+    explorer = alignment_history_widget(_fake_history(), initial_probe=1)
+    assert explorer.step.description == "training step" and explorer.step.continuous_update is False
+    assert explorer.state["step"] == 100 and explorer.state["correct"]  # starts at the trained model
+    assert explorer.state["weights"].shape == (11, 15)
+    entropies = {}
+    for step in (0, 50, 100):
+        explorer.step.value = step
+        assert explorer.state["step"] == step
+        assert f"training step {step}" == explorer.figure.axes[0].get_title()
+        entropies[step] = explorer.state["mean_entropy"]
+        assert 0.0 <= entropies[step] <= explorer.state["uniform_entropy"] + 1e-6
+    assert entropies[0] > entropies[50] > entropies[100]
+    explorer.probe.value = 2
+    assert explorer.state["weights"].shape == (11, 27)
+
+
+def test_alignment_history_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="no alignment snapshots"):
+        alignment_history_widget({"alignments": [], "probe": {"src": [], "tgt": []}})
+    with pytest.raises(ValueError, match="initial_step"):
+        alignment_history_widget(_fake_history(), initial_step=7)
