@@ -171,7 +171,7 @@ def lab(tmp_path_factory):
     command = [
         str(JUPYTER), "lab", "--no-browser",
         f"--port={port}", "--ServerApp.port_retries=0",
-        f"--ServerApp.token={token}", "--ServerApp.ip=127.0.0.1",
+        f"--IdentityProvider.token={token}", "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.root_dir={ROOT}",
     ]
     if os.geteuid() == 0:
@@ -231,33 +231,52 @@ def accept_dialogs(page) -> None:
         dialog.first.locator(".jp-mod-accept").first.click()
 
 
-def wait_for_kernel(page, seconds: float) -> None:
-    """Until the notebook's kernel is idle with no dialog open for a second."""
-    idle = page.locator(".jp-NotebookPanel-toolbar .jp-Notebook-ExecutionIndicator[data-status='idle']")
-    status = page.locator(".jp-StatusBar-Widget", has_text="Idle")
+def kernel_state(lab: dict, relative: str) -> str | None:
+    """The server's view of the notebook's kernel: 'starting', 'idle', 'busy', or None without a session."""
+    try:
+        with urllib.request.urlopen(f"{lab['base']}/api/sessions?token={lab['token']}", timeout=5) as reply:
+            sessions = json.load(reply)
+    except OSError:
+        return None
+    for session in sessions:
+        if session.get("path") == relative and session.get("kernel"):
+            return session["kernel"].get("execution_state")
+    return None
+
+
+def wait_for_kernel(page, lab: dict, relative: str, seconds: float) -> None:
+    """Until the server says the notebook's kernel is idle, the page agrees, and no dialog is open, for a second."""
+    ui_idle = page.locator(".jp-StatusBar-Widget", has_text="Idle")
     deadline, calm_since = time.monotonic() + seconds, None
     while time.monotonic() < deadline:
         accept_dialogs(page)
-        if idle.count() or status.count():
+        if kernel_state(lab, relative) == "idle" and ui_idle.count():
             calm_since = calm_since or time.monotonic()
             if time.monotonic() - calm_since > 1.0:
                 return
         else:
             calm_since = None
         page.wait_for_timeout(250)
-    pytest.fail(f"the notebook's kernel was not idle within {seconds:.0f} s")
+    pytest.fail(f"the notebook's kernel was not idle within {seconds:.0f} s (server says {kernel_state(lab, relative)})")
 
 
-def run_all_cells(page) -> None:
-    """Run > Run All Cells from the menu bar; the command palette if the menu is not there."""
+def run_all_cells(page) -> bool:
+    """Run > Run All Cells from the menu bar (the command palette if the menu is not there); False if disabled."""
+    page.keyboard.press("Escape")  # close a menu left open by an earlier attempt
     try:
         page.get_by_role("menuitem", name="Run", exact=True).click(timeout=10_000)
-        page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click(timeout=10_000)
+        item = page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).first
+        item.wait_for(timeout=10_000)
+        if item.get_attribute("aria-disabled") == "true" or "lm-mod-disabled" in (item.get_attribute("class") or ""):
+            page.keyboard.press("Escape")
+            return False
+        item.click(timeout=10_000)
     except Exception:  # menu layout changed: fall back on the command palette
         page.keyboard.press("Escape")
         page.keyboard.press("Control+Shift+C")
         page.keyboard.type("Run All Cells")
         page.keyboard.press("Enter")
+    return True
 
 
 def aria_int(handle, name: str, default) -> int:
@@ -292,13 +311,15 @@ def test_slider_changes_the_number_of_weights(browser, lab):
         # Run All Cells before the kernel is fully connected can do nothing: check that cells start, else retry.
         started_cells = page.locator(".jp-CodeCell .jp-InputArea-prompt", has_text=re.compile(r"\[(\*|\d+)\]"))
         for attempt in range(3):
-            wait_for_kernel(page, budget.s(PAGE_LOAD_S))
-            run_all_cells(page)
+            wait_for_kernel(page, lab, relative, budget.s(PAGE_LOAD_S))
+            if not run_all_cells(page):
+                print(f"Run All Cells is disabled (attempt {attempt + 1}); waiting for the kernel again")
+                continue
             try:
                 started_cells.first.wait_for(timeout=budget.ms(15))
                 break
             except Exception:
-                print(f"Run All Cells started no cell (attempt {attempt + 1}); trying again")
+                print(f"Run All Cells started no cell (attempt {attempt + 1}, kernel {kernel_state(lab, relative)}); trying again")
         else:
             pytest.fail("Run All Cells never started executing the notebook")
 
@@ -372,7 +393,9 @@ def test_slider_changes_the_number_of_weights(browser, lab):
             timeout=budget.ms(WIDGET_UPDATE_S),
         )
         assert widget_line(area)[:2] == (lower, lower)
-    except Exception:
+    except BaseException:
+        log_tail = artifact("jupyterlab.log").read_text(encoding="utf-8", errors="replace").splitlines()[-25:]
+        print("last lines of the JupyterLab log:\n  " + "\n  ".join(log_tail))
         path = artifact(f"failure_{notebook.stem}.png")
         page.screenshot(path=str(path), full_page=True)
         print(f"screenshot at failure: {path}")
