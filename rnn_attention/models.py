@@ -72,17 +72,63 @@ class Encoder(nn.Module):
         self.embedding = nn.Embedding(vocab_size, emb_size, padding_idx=PAD)
         self.dropout = nn.Dropout(dropout)
         self.rnn = nn.GRU(emb_size, hidden_size, batch_first=True, bidirectional=True)
+        # A one-direction GRU of the same sizes, used only as a template that runs
+        # with the weights of one direction of self.rnn (see _forward_by_reversal).
+        self._one_direction = nn.GRU(emb_size, hidden_size, batch_first=True)
+        for name, _ in list(self._one_direction.named_parameters()):
+            delattr(self._one_direction, name)  # it owns no parameters: they come from self.rnn
 
-    def forward(self, src: torch.Tensor, src_lengths: torch.Tensor):
-        """src (B, S), src_lengths (B,) -> enc_outputs (B, S, 2H), final (B, 2H) = [fwd last; bwd first]."""
+    def forward(self, src: torch.Tensor, src_lengths: torch.Tensor, packed: bool | None = None):
+        """src (B, S), src_lengths (B,) -> enc_outputs (B, S, 2H), final (B, 2H) = [fwd last; bwd first].
+
+        packed=True runs the GRU over a PackedSequence; packed=False runs the exact
+        equivalent by reversing each sentence within its length. None picks packing
+        on CUDA (cuDNN) and the reversal on the CPU, where it is about twice as fast
+        to train: the CPU backward pass of a packed GRU fills a zero tensor the size
+        of the whole batch at every time step (measured: two thirds of a training
+        step on the numbers task). Both give the same numbers (tests/test_models.py).
+        """
         _check_src(src, src_lengths)
         embedded = self.dropout(self.embedding(src))  # (B, S, E)
+        if packed is None:
+            packed = embedded.is_cuda
+        if not packed:
+            return self._forward_by_reversal(embedded, src_lengths)
         # Packing runs each sentence only over its real tokens, so padding cannot
         # leak into the states, and the backward RNN starts at the true last token.
         packed = pack_padded_sequence(embedded, src_lengths.cpu(), batch_first=True, enforce_sorted=False)
         packed_out, h_n = self.rnn(packed)  # h_n (2, B, H), already in the batch's order
         enc_outputs, _ = pad_packed_sequence(packed_out, batch_first=True, total_length=src.shape[1])  # (B, S, 2H)
         final = torch.cat([h_n[0], h_n[1]], dim=-1)  # (B, 2H)
+        return enc_outputs, final
+
+    def _run_direction(self, inputs: torch.Tensor, suffix: str) -> torch.Tensor:
+        """Run one direction of self.rnn (suffix "" forward, "_reverse" backward) left to right."""
+        weights = {
+            name: getattr(self.rnn, name + suffix)
+            for name in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+        }
+        outputs, _ = torch.func.functional_call(self._one_direction, weights, (inputs,))
+        return outputs  # (B, S, H)
+
+    def _forward_by_reversal(self, embedded: torch.Tensor, src_lengths: torch.Tensor):
+        """The packed computation without packing: exact, because padding sits on the right."""
+        B, S, _ = embedded.shape
+        lengths = src_lengths.to(embedded.device)
+        positions = torch.arange(S, device=embedded.device).expand(B, S)  # (B, S)
+        real = positions < lengths.unsqueeze(1)  # (B, S) True on real tokens
+        # Reverse each sentence within its own length; padding stays where it is.
+        # The same index undoes the reversal.
+        flip = torch.where(real, lengths.unsqueeze(1) - 1 - positions, positions)  # (B, S)
+        flip = flip.unsqueeze(2).expand(-1, -1, embedded.shape[2])  # (B, S, E)
+        # Forward direction: right padding comes after every real token, so it cannot reach them.
+        forward_out = self._run_direction(embedded, "")  # (B, S, H)
+        # Backward direction: read the reversed sentence left to right, then put it back in order.
+        backward_rev = self._run_direction(embedded.gather(1, flip), "_reverse")  # (B, S, H)
+        backward_out = backward_rev.gather(1, flip[:, :, :1].expand(-1, -1, self.hidden_size))  # (B, S, H)
+        enc_outputs = torch.cat([forward_out, backward_out], dim=2) * real.unsqueeze(2)  # (B, S, 2H), 0 on padding
+        last = (lengths - 1).view(B, 1, 1).expand(-1, 1, self.hidden_size)  # (B, 1, H)
+        final = torch.cat([forward_out.gather(1, last).squeeze(1), backward_out[:, 0]], dim=-1)  # (B, 2H)
         return enc_outputs, final
 
 

@@ -195,3 +195,27 @@ def test_encoder_and_decoder_can_be_built_from_pieces():
     model = Seq2Seq(enc, dec).eval()
     logits = model(*random_batch([3, 1]))
     assert logits.shape == (2, 6, V_TGT)
+
+
+@pytest.mark.parametrize("lengths", [[11, 3, 7, 1, 9], [4], [6, 6, 6]])
+def test_encoder_reversal_path_equals_packing(lengths):
+    """The CPU path (reverse within each length) computes exactly what packing computes."""
+    torch.manual_seed(0)
+    enc = Encoder(20, 8, 6)
+    lengths = torch.tensor(lengths)
+    src = torch.randint(4, 20, (len(lengths), int(lengths.max())))
+    for b, length in enumerate(lengths.tolist()):
+        src[b, length:] = 0
+    results = {}
+    for packed in (True, False):
+        enc.zero_grad()
+        outputs, final = enc(src, lengths, packed=packed)
+        (outputs.square().sum() + final.sum()).backward()
+        results[packed] = (outputs.detach(), final.detach(), [p.grad.clone() for p in enc.parameters()])
+    (out_p, fin_p, grads_p), (out_r, fin_r, grads_r) = results[True], results[False]
+    assert torch.allclose(out_p, out_r, atol=1e-6) and torch.allclose(fin_p, fin_r, atol=1e-6)
+    for g_p, g_r in zip(grads_p, grads_r):
+        assert torch.allclose(g_p, g_r, atol=1e-5)
+    # padding stays exactly zero on both paths
+    mask = torch.arange(src.shape[1]) < lengths.unsqueeze(1)
+    assert (out_r * (~mask).unsqueeze(2)).abs().max().item() == 0.0
