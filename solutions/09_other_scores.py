@@ -208,6 +208,7 @@ print("additive model == general model before training:", same_network("additive
 # %% [markdown]
 # We still train all four: identical networks trained identically should give identical accuracy, and their times show how much timing noise there is.
 # The budget is small on purpose: 300 steps each. On a GPU the course profile picks a larger model and batch.
+# The cell prints one line per model when it is done (`progress=False` turns off the progress bars of notebook 06: four of them would fill the screen).
 
 # %% tags=["nbval-ignore-output"]
 KINDS = ["additive", "concat", "dot", "general"]
@@ -216,7 +217,8 @@ print("training profile:", course_profile())
 
 results = {}
 for kind in KINDS:
-    cfg = get_config(task="dates", attention=kind, max_steps=STEPS, max_seconds=120.0)
+    print(f"--- {kind}: loading or training (about 10-40 s on a CPU) ...", flush=True)
+    cfg = get_config(task="dates", attention=kind, max_steps=STEPS, max_seconds=120.0, progress=False)
     model, vocabs, history, info = load_or_train(cfg)
     results[kind] = {"model": model, "vocabs": vocabs, "info": info}
 
@@ -259,7 +261,7 @@ print("dot and general within 0.02 of each other:", abs(exact["dot"] - exact["ge
 #
 # - On this task every score learns the alignment; the choice of score matters much less than having attention at all (notebook 08).
 # - The additive score costs more per step: a $\tanh$ over $A$ numbers at every position and step. The general (and projected dot) score is one matrix product, and $P h_j$ or $W_a h_j$ is computed once per sentence.
-# - Luong et al. found general best for their global attention and dot good enough; Transformers use the dot score, scaled, for speed: it is a single matrix multiplication for all positions at once.
+# - Luong et al. (2015) found that dot worked well for global attention and general for local attention (section 4). Transformers use the dot score, scaled, for speed: it is a single matrix multiplication for all positions at once.
 
 # %% [markdown]
 # ## 4. Global and local attention, in brief
@@ -506,8 +508,8 @@ print("embeddings + positions: the two contexts differ (max difference > 0.01):"
 # |---|---|
 # | a score per (query, key) pair, from a function with a fixed number of parameters | the recurrence: no $s_{i-1}$ that depends on $s_{i-2}$, no GRU over the input |
 # | the softmax over however many positions there are | order for free: it must be injected by positional encodings |
-# | masks: padding (key padding mask) and, for the decoder, causal | step-by-step cost: all positions are computed at once, in parallel |
-# | the weighted sum $\sum_j \alpha_{ij} v_j$, the size of one value whatever the length | linear cost in length: self-attention builds a $T \times T$ matrix, so cost and memory grow as $T^2$ |
+# | masks: padding (key padding mask) and, for the decoder, causal | the step-by-step computation: in training, all positions are computed at once, in parallel |
+# | the weighted sum $\sum_j \alpha_{ij} v_j$, the size of one value whatever the length | the encoder's linear cost: a GRU reads $T_x$ positions in $T_x$ steps, while self-attention scores every pair, so its cost and memory grow as $T_x^2$ per layer |
 # | the $\alpha$ matrix you can plot (now one per layer and head) | one attention per step: a Transformer has many heads and layers |
 #
 # The answer to the course's question is the same in a Transformer: the weights are computed from the data by a score function whose size does not depend on the length, so any length works.
