@@ -158,6 +158,26 @@ print(f"attention beats the location weights there: {longest['additive'] > longe
 # That is the answer to the question of notebook 00: **the $\alpha_{ij}$ are not parameters; they are computed, one per position of this input.**
 
 # %% [markdown]
+# Content-based weights also handle the crossing of German numbers. In *siebenhundertdreiundachtzig* (783) the tens, *acht*, come after the units, *drei*.
+# The attention model's heat maps: look at the rows of the last two digits, and at where they look in the source.
+
+# %%
+from rnn_attention.evaluate import translate
+from rnn_attention.plotting import plot_attention
+
+additive_model, numbers_vocabs, _, _ = load_or_train(configs["additive"], verbose=False)
+fig, axes = plt.subplots(2, 1, figsize=(11, 5.5))
+for ax, text in zip(axes, ["siebenhundertdreiundachtzig", "dreitausendvierhundertsiebenundfünfzig"]):
+    output, weights, src_tokens, tgt_tokens = translate(additive_model, text, numbers_vocabs)  # weights: (T_y, T_x)
+    plot_attention(weights, src_tokens, tgt_tokens, ax=ax, title=f"{text}  ->  {output}", colorbar=False)
+    ax.set_xlabel("")
+fig.tight_layout()
+
+# %% [markdown]
+# The row of the tens digit looks at *acht* (or *fünfzig*), to the right; the row of the units digit then jumps back left, to *drei* (or *sieben*).
+# A weight tied to a position could not do this for every number: where *drei* sits depends on how long the words before it are.
+
+# %% [markdown]
 # ## 6. Longer than anything seen in training
 #
 # What happens with a source longer than every training source? We look at the weights of the first output step, $\alpha_1$, for one source of any length.
