@@ -31,7 +31,7 @@ MODELS = ("additive", "none", "location")
 N_BUCKETS = 6
 # Per profile, what the experiment changes from the profile's defaults (same for all three models).
 EXPERIMENT_OVERRIDES: dict[str, dict] = {
-    "ci": dict(batch_size=128, lr=5e-3, max_seconds=240.0, max_steps=800, epochs=5),
+    "ci": dict(batch_size=128, lr=5e-3, max_seconds=400.0, max_steps=800, epochs=5),
     "cpu": dict(),
     "gpu": dict(),
 }
