@@ -24,6 +24,7 @@ __all__ = [
     "run_check",
     "expect_shape",
     "expect_close",
+    "expect_mask",
     "check_weighted_sum",
     "check_score_param_count",
 ]
@@ -72,6 +73,15 @@ def expect_shape(value, shape, what: str) -> None:
         raise CheckFailed(f"{what} should be a torch.Tensor of shape {tuple(shape)}, got {type(value).__name__}")
     if tuple(value.shape) != tuple(shape):
         raise CheckFailed(f"{what} should have shape {tuple(shape)}, got {tuple(value.shape)}")
+
+
+def expect_mask(value, expected: torch.Tensor, what: str) -> None:
+    """Fail unless `value` is a torch.bool mask equal to `expected` (True = real token)."""
+    expect_shape(value, expected.shape, what)
+    if value.dtype != torch.bool:
+        raise CheckFailed(f"{what} should have dtype torch.bool (True = real token), got {value.dtype}")
+    if not torch.equal(value, expected):
+        raise CheckFailed(f"{what}\n    expected: {expected.int().tolist()}\n    given:    {value.int().tolist()}")
 
 
 def expect_close(value, expected, what: str, atol: float = 1e-5) -> None:
@@ -371,14 +381,7 @@ def check_make_mask(make_mask) -> CheckResult:
         for lengths, max_len in (([3, 1, 2], 3), ([4], 6), ([2, 5, 5, 1], 7)):
             expected = lengths_to_mask(torch.tensor(lengths), max_len)  # (B, S)
             given = fn(torch.tensor(lengths), max_len)
-            expect_shape(given, expected.shape, f"the mask for lengths {lengths}, max_len {max_len}")
-            if given.dtype != torch.bool:
-                raise CheckFailed(f"the mask should have dtype torch.bool (True = real token), got {given.dtype}")
-            if not torch.equal(given, expected):
-                raise CheckFailed(
-                    f"for lengths {lengths} and max_len {max_len}\n    expected: {expected.int().tolist()}\n"
-                    f"    given:    {given.int().tolist()}"
-                )
+            expect_mask(given, expected, f"the mask for lengths {lengths}, max_len {max_len}")
         return "row b has lengths[b] True values, then False up to max_len."
 
     return run_check("Exercise 5.1", check, make_mask)
@@ -399,13 +402,7 @@ def check_pad_batch(pad_batch) -> CheckResult:
                 raise CheckFailed(f"return two tensors (padded, mask), got {type(given).__name__}")
             padded, mask = given
             expect_close(padded, pad_sequence(sequences, batch_first=True), f"padded batch for lengths {lengths}", atol=0)
-            expected_mask = lengths_to_mask(torch.tensor(lengths))
-            expect_shape(mask, expected_mask.shape, f"the mask for lengths {lengths}")
-            if mask.dtype != torch.bool or not torch.equal(mask, expected_mask):
-                raise CheckFailed(
-                    f"the mask for lengths {lengths} should be {expected_mask.int().tolist()} (dtype torch.bool), "
-                    f"got {mask.int().tolist()} ({mask.dtype})"
-                )
+            expect_mask(mask, lengths_to_mask(torch.tensor(lengths)), f"the mask for lengths {lengths}")
         return "zeros after each sentence up to the longest one, and the mask that marks the real tokens."
 
     return run_check("Exercise 5.2", check, pad_batch)
