@@ -127,10 +127,9 @@ PROFILES: dict[str, dict] = {
 
 def default_profile() -> str:
     """$COURSE_PROFILE if set, else "gpu" when CUDA is available, else "cpu"."""
-    profile = os.environ.get("COURSE_PROFILE", "").strip()
-    if profile:
-        return profile
-    return "gpu" if torch.cuda.is_available() else "cpu"
+    from .environment import course_profile  # one rule, shared with the notebooks' set-up cell
+
+    return course_profile()
 
 
 def get_config(profile: str | None = None, **overrides) -> TrainConfig:
