@@ -147,14 +147,11 @@ def get_config(profile: str | None = None, **overrides) -> TrainConfig:
 def choose_device(preference: str = "auto", verbose: bool = True) -> torch.device:
     """CUDA if present, then Apple MPS, then CPU (or the device named), and say which."""
     if preference and preference != "auto":
-        device = torch.device(preference)
-        why = "as configured"
-    elif torch.cuda.is_available():
-        device, why = torch.device("cuda"), f"CUDA GPU: {torch.cuda.get_device_name(0)}"
-    elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        device, why = torch.device("mps"), "Apple GPU (MPS)"
+        device, why = torch.device(preference), "as configured"
     else:
-        device, why = torch.device("cpu"), f"no GPU found, {torch.get_num_threads()} CPU threads"
+        from .environment import describe_device  # the one CUDA -> MPS -> CPU rule of the course
+
+        device, why = describe_device()
     if verbose:
         print(f"Training on {device.type} ({why})")
     return device

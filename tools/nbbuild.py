@@ -35,7 +35,7 @@ HINT = re.compile(r"^[ \t]*# HINT:?\s?(?P<text>.*)$")
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 LANGUAGE_INFO = {"name": "python", "pygments_lexer": "ipython3"}
 # What the kernel sees when solutions are executed; the same as what tests/conftest.py sets for nbval.
-EXEC_ENV = {"COURSE_PROFILE": "ci", "PYTHONHASHSEED": "0", "TQDM_DISABLE": "0"}
+EXEC_ENV = {"COURSE_PROFILE": "ci", "PYTHONHASHSEED": "0"}
 
 
 def sources() -> list[Path]:
