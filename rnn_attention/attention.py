@@ -41,6 +41,13 @@ def _check_tensor(x, name: str, dims: int, what: str) -> None:
         raise TypeError(f"{name} must be a floating point tensor, got dtype {x.dtype}")
 
 
+def _check_bool_mask(mask, shape: str) -> None:
+    """Raise a TypeError unless mask is a torch.bool tensor; `shape` says which shape is expected."""
+    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
+        got = mask.dtype if isinstance(mask, torch.Tensor) else type(mask).__name__
+        raise TypeError(f"mask must be a torch.bool tensor of shape {shape}, got {got}")
+
+
 def _check_inputs(query, keys, mask, query_size: int | None, key_size: int | None) -> None:
     """Validate query (B, Dq), keys (B, S, Dk) and mask (B, S) before attending."""
     _check_tensor(query, "query", 2, "(B, Dq) = s_{i-1}")
@@ -56,9 +63,7 @@ def _check_inputs(query, keys, mask, query_size: int | None, key_size: int | Non
     if key_size is not None and keys.shape[2] != key_size:
         raise ValueError(f"keys must have feature size Dk={key_size}, got shape {tuple(keys.shape)}")
     if mask is not None:
-        if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
-            got = mask.dtype if isinstance(mask, torch.Tensor) else type(mask).__name__
-            raise TypeError(f"mask must be a torch.bool tensor of shape (B, S) with True = real token, got {got}")
+        _check_bool_mask(mask, "(B, S) with True = real token")
         if tuple(mask.shape) != tuple(keys.shape[:2]):
             raise ValueError(
                 f"mask must have shape (B, S) = {tuple(keys.shape[:2])} to match keys, got {tuple(mask.shape)}"
@@ -195,9 +200,7 @@ def scaled_dot_product_attention(query, key, value, mask=None):
     B, T, D = query.shape
     S = key.shape[1]
     if mask is not None:
-        if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
-            got = mask.dtype if isinstance(mask, torch.Tensor) else type(mask).__name__
-            raise TypeError(f"mask must be a torch.bool tensor of shape (B, S) or (B, T, S), got {got}")
+        _check_bool_mask(mask, "(B, S) or (B, T, S)")
         if tuple(mask.shape) == (B, S):
             mask = mask.unsqueeze(1)  # (B, 1, S): the same key padding for every query
         elif tuple(mask.shape) != (B, T, S):
