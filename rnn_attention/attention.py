@@ -201,9 +201,8 @@ def scaled_dot_product_attention(query, key, value, mask=None):
     S = key.shape[1]
     if mask is not None:
         _check_bool_mask(mask, "(B, S) or (B, T, S)")
-        if tuple(mask.shape) == (B, S):
-            mask = mask.unsqueeze(1)  # (B, 1, S): the same key padding for every query
-        elif tuple(mask.shape) != (B, T, S):
+        # A (B, S) key-padding mask is the same for every query; masked_softmax applies it so.
+        if tuple(mask.shape) not in ((B, S), (B, T, S)):
             raise ValueError(f"mask must have shape (B, S) = {(B, S)} or (B, T, S) = {(B, T, S)}, got {tuple(mask.shape)}")
     # e_ij = q_i . k_j / sqrt(D): dividing keeps the scores' spread independent of D
     scores = torch.bmm(query, key.transpose(1, 2)) / math.sqrt(D)  # (B, T, S)

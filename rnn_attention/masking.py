@@ -27,6 +27,8 @@ def lengths_to_mask(lengths: torch.Tensor, max_len: int | None = None) -> torch.
         bad = lengths[lengths < 1].tolist()
         raise ValueError(f"every length must be >= 1 (an empty sequence has nothing to attend to), got {bad}")
     longest = int(lengths.max())
+    if max_len is not None and (isinstance(max_len, bool) or not isinstance(max_len, int)):
+        raise TypeError(f"max_len must be an int (the padded length S) or None, got {max_len!r}")
     if max_len is None:
         max_len = longest
     elif longest > max_len:
@@ -36,7 +38,15 @@ def lengths_to_mask(lengths: torch.Tensor, max_len: int | None = None) -> torch.
 
 
 def check_mask(mask: torch.Tensor, scores: torch.Tensor, name: str = "mask") -> torch.Tensor:
-    """Check that a mask is boolean and broadcasts to the scores; return it ready to use."""
+    """Check that a mask is boolean and fits the scores exactly; return it ready to use.
+
+    The mask must have the scores' own shape, (B, S) or (B, T, S). For scores
+    (B, T, S) a mask (B, S) is also accepted: one row of padding per sentence,
+    the same for every target step t. It is returned as (B, 1, S), so that row b
+    of the mask always meets sentence b (plain broadcasting would pair a (B, S)
+    mask with the T axis when T == B). Anything that merely broadcasts, such as
+    (B, 1, S) for scores (B, S), is refused: it is almost always a mistake.
+    """
     if not isinstance(mask, torch.Tensor):
         raise TypeError(f"{name} must be a torch.bool tensor, got {type(mask).__name__}")
     if mask.dtype != torch.bool:
@@ -44,30 +54,45 @@ def check_mask(mask: torch.Tensor, scores: torch.Tensor, name: str = "mask") -> 
             f"{name} must have dtype torch.bool (True = real token), got {mask.dtype}; "
             f"use lengths_to_mask(lengths) or (x != PAD)"
         )
-    try:
-        torch.broadcast_shapes(mask.shape, scores.shape)
-    except RuntimeError:
-        raise ValueError(
-            f"{name} of shape {tuple(mask.shape)} does not match scores of shape {tuple(scores.shape)}"
-        ) from None
-    return mask
+    if mask.shape == scores.shape:
+        return mask
+    if scores.dim() == 3 and tuple(mask.shape) == (scores.shape[0], scores.shape[2]):
+        return mask.unsqueeze(1)  # (B, 1, S): the same padding at every target step
+    allowed = f"{tuple(scores.shape)}"
+    if scores.dim() == 3:
+        allowed += f" or (B, S) = {(scores.shape[0], scores.shape[2])}"
+    raise ValueError(
+        f"{name} of shape {tuple(mask.shape)} does not match scores of shape {tuple(scores.shape)}: "
+        f"expected exactly {allowed}"
+    )
 
 
 def masked_softmax(scores: torch.Tensor, mask: torch.Tensor | None = None, dim: int = -1) -> torch.Tensor:
     """Softmax over `dim` that gives exactly 0 to masked positions (mask False).
 
+    The mask has the scores' shape, or (B, S) for scores (B, T, S) (see check_mask).
     A row with no real position at all returns zeros, not NaN, and its
     gradient is finite (zero). Works in float16 and bfloat16 because the fill
     value is the dtype's own minimum, not a magic constant such as -1e9.
     """
     if mask is None:
         return torch.softmax(scores, dim=dim)
+    given_shape = tuple(mask.shape) if isinstance(mask, torch.Tensor) else None
     mask = check_mask(mask, scores)
+    if mask.shape != scores.shape and dim % scores.dim() != scores.dim() - 1:
+        raise ValueError(
+            f"a (B, S) mask {given_shape} for scores {tuple(scores.shape)} needs the softmax over the "
+            f"last axis (S), got dim={dim}; pass a mask of the scores' own shape"
+        )
     # The smallest finite number of this dtype: exp(min - max) underflows to 0
     # in every dtype, while -1e9 would overflow to -inf in float16.
     fill = torch.finfo(scores.dtype).min
     filled = scores.masked_fill(~mask, fill)
-    weights = torch.softmax(filled, dim=dim)
-    # A fully masked row would otherwise be uniform over padding: zero it.
-    # (multiplying keeps gradients finite; masked_fill after softmax would too)
-    return weights * mask.to(weights.dtype)
+    weights = torch.softmax(filled, dim=dim) * mask.to(scores.dtype)  # 0 on padding
+    # Renormalise over the real positions. Usually a no-op (the padding already got
+    # exp(fill - max) = 0), it matters when a real score is itself as low as the
+    # fill value: then the padding would share the weight and the row sum to < 1.
+    # A row with no real position has total 0 and stays all zeros; the floor keeps
+    # its gradient finite.
+    total = weights.sum(dim=dim, keepdim=True)
+    return weights / total.clamp_min(torch.finfo(scores.dtype).tiny)

@@ -60,3 +60,19 @@ def test_malformed_lines_name_file_and_line(tmp_path):
         load_parallel_tsv(path)
     with pytest.raises(FileNotFoundError, match="download one yourself"):
         load_parallel_tsv(tmp_path / "missing.txt")
+
+
+def test_a_latin1_file_is_named_in_the_error(tmp_path):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("Go.\tVa !\nCoffee.\tCaf\xe9.\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"latin1\.txt, line 2: not UTF-8.*iconv -f latin1"):
+        load_parallel_tsv(path)
+
+
+def test_an_empty_file_is_an_error_not_an_empty_list(tmp_path):
+    with pytest.raises(ValueError, match=r"empty\.txt holds no pairs.*the file is empty"):
+        load_parallel_tsv(_write(tmp_path, "\n\n", "empty.txt"))
+
+
+def test_max_pairs_zero_reads_nothing(tmp_path):
+    assert load_parallel_tsv(_write(tmp_path, "Go.\tVa !\n"), max_pairs=0) == []

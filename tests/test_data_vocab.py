@@ -86,3 +86,15 @@ def test_bad_arguments_are_explained():
         Vocab.build("abc")
     with pytest.raises(ValueError, match="given twice"):
         Vocab(["a", "a"])
+
+
+def test_decode_and_from_dict_reject_what_they_cannot_read():
+    vocab = Vocab(list("ab"))
+    with pytest.raises(TypeError, match=r"decode expects a sequence of integer ids, got NoneType"):
+        vocab.decode(None)
+    with pytest.raises(TypeError, match=r"got str"):
+        vocab.decode("ab")
+    with pytest.raises(ValueError, match=r"needs a list 'itos' of symbols, got NoneType"):
+        Vocab.from_dict({**vocab.to_dict(), "itos": None})
+    with pytest.raises(ValueError, match=r"must start with .*got \['a'\]"):
+        Vocab.from_dict({**vocab.to_dict(), "itos": ["a"]})

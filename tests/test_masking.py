@@ -104,17 +104,48 @@ def test_masked_softmax_without_mask_is_softmax():
     assert torch.equal(masked_softmax(scores), torch.softmax(scores, dim=-1))
 
 
-def test_masked_softmax_other_dim_and_broadcast_mask():
+def test_masked_softmax_other_dim_and_per_sentence_mask():
     torch.manual_seed(3)
     scores = torch.randn(2, 3, 4, dtype=torch.float64)  # (B, T, S)
-    mask = lengths_to_mask(torch.tensor([4, 2]), 4).unsqueeze(1)  # (B, 1, S), broadcast over T
+    mask = lengths_to_mask(torch.tensor([4, 2]), 4)  # (B, S): the same padding at every step t
     weights = masked_softmax(scores, mask, dim=-1)
     for b in range(2):
         expected = hand_masked_softmax(scores[b], mask[b].expand(3, 4))
         torch.testing.assert_close(weights[b], expected, rtol=0, atol=1e-12)
-    # dim=1 over a (S, B) layout gives the same numbers, transposed
-    weights_t = masked_softmax(scores[:, 0].t(), mask[:, 0].t(), dim=0)
+    # the full (B, T, S) mask gives the same numbers
+    torch.testing.assert_close(masked_softmax(scores, mask.unsqueeze(1).expand(2, 3, 4)), weights, rtol=0, atol=0)
+    # dim=0 over a (S, B) layout gives the same numbers, transposed
+    weights_t = masked_softmax(scores[:, 0].t(), mask.t(), dim=0)
     torch.testing.assert_close(weights_t.t(), weights[:, 0], rtol=0, atol=1e-15)
+
+
+def test_per_sentence_mask_meets_its_own_sentence_when_T_equals_B():
+    # scores (B, T, S) with T == B: plain broadcasting would give step t the mask of sentence t
+    scores = torch.zeros(2, 2, 3)
+    mask = torch.tensor([[True, True, True], [True, False, False]])  # sentence 0 has 3 tokens, sentence 1 has 1
+    weights = masked_softmax(scores, mask)
+    torch.testing.assert_close(weights[0], torch.full((2, 3), 1 / 3), rtol=0, atol=1e-7)
+    torch.testing.assert_close(weights[1], torch.tensor([[1.0, 0.0, 0.0]] * 2), rtol=0, atol=0)
+
+
+def test_masks_that_only_broadcast_are_refused():
+    with pytest.raises(ValueError, match=r"mask of shape \(2, 1, 4\) does not match scores of shape \(2, 4\)"):
+        masked_softmax(torch.randn(2, 4), torch.ones(2, 1, 4, dtype=torch.bool))
+    with pytest.raises(ValueError, match=r"expected exactly \(2, 3, 4\) or \(B, S\) = \(2, 4\)"):
+        masked_softmax(torch.randn(2, 3, 4), torch.ones(2, 1, 4, dtype=torch.bool))
+    with pytest.raises(ValueError, match=r"does not match"):
+        masked_softmax(torch.randn(2, 4), torch.ones(4, dtype=torch.bool))
+    with pytest.raises(ValueError, match=r"needs the softmax over the last axis"):
+        masked_softmax(torch.randn(2, 3, 4), torch.ones(2, 4, dtype=torch.bool), dim=1)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, *LOW_PRECISION], ids=str)
+def test_a_real_score_equal_to_the_fill_value_still_sums_to_one(dtype):
+    low = torch.finfo(dtype).min
+    scores = torch.tensor([[low, low, 5.0], [low, 0.0, 0.0]]).to(dtype)
+    mask = torch.tensor([[True, True, False], [True, False, False]])
+    weights = masked_softmax(scores, mask).float()
+    torch.testing.assert_close(weights, torch.tensor([[0.5, 0.5, 0.0], [1.0, 0.0, 0.0]]), rtol=0, atol=1e-3)
 
 
 @pytest.mark.parametrize("dtype", LOW_PRECISION, ids=str)
@@ -182,7 +213,14 @@ def test_masked_softmax_rejects_bad_masks(mask, exc, match):
 
 
 def test_check_mask_returns_the_mask_and_names_it():
-    mask = torch.ones(2, 1, 3, dtype=torch.bool)
+    mask = torch.ones(2, 4, 3, dtype=torch.bool)
     assert check_mask(mask, torch.zeros(2, 4, 3)) is mask
+    assert check_mask(mask[:, 0], torch.zeros(2, 4, 3)).shape == (2, 1, 3)
     with pytest.raises(ValueError, match=r"src_mask of shape \(2, 5\)"):
         check_mask(torch.ones(2, 5, dtype=torch.bool), torch.zeros(2, 3), name="src_mask")
+
+
+@pytest.mark.parametrize("max_len", [4.5, "5", True])
+def test_lengths_to_mask_rejects_a_max_len_that_is_not_an_int(max_len):
+    with pytest.raises(TypeError, match=r"max_len must be an int"):
+        lengths_to_mask(torch.tensor([2, 3]), max_len)

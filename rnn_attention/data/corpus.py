@@ -62,13 +62,15 @@ def load_parallel_tsv(
             f"no corpus at {path}: download one yourself (see data/README.md, 'Real corpora')"
         )
     pairs: list[tuple[str, str]] = []
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        for lineno, line in enumerate(f, start=1):
+    n_read = 0  # non-blank lines, before the length filter
+    with path.open("rb") as f:
+        for lineno, line in _lines(f, path):
             if max_pairs is not None and len(pairs) >= max_pairs:
                 break
             line = line.rstrip("\r\n")
             if not line.strip():
                 continue
+            n_read += 1
             cols = line.split("\t")
             if len(cols) not in (2, 3):
                 raise ValueError(
@@ -90,4 +92,18 @@ def load_parallel_tsv(
             if max_len is not None and (n_src > max_len or n_tgt > max_len):
                 continue
             pairs.append((src, tgt))
+    if n_read == 0 and max_pairs != 0:
+        raise ValueError(f"{path} holds no pairs: expected lines of 'source<TAB>target', the file is empty")
     return pairs
+
+
+def _lines(handle, path: Path):
+    """(line number, text) of each line of a UTF-8 file (a BOM is dropped); another encoding is a clear error."""
+    for lineno, raw in enumerate(handle, start=1):
+        try:
+            yield lineno, raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+        except UnicodeDecodeError as error:
+            raise ValueError(
+                f"{path}, line {lineno}: not UTF-8 ({error.reason} at byte {error.start} of the line); "
+                f"convert it first, for example: iconv -f latin1 -t utf-8 {path.name} > {path.stem}.utf8{path.suffix}"
+            ) from None

@@ -86,6 +86,8 @@ class Vocab:
         """Map ids back to a text; by default stop at EOS and drop PAD and SOS (UNK stays "<unk>")."""
         if hasattr(ids, "tolist"):  # a tensor or an array
             ids = ids.tolist()
+        if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
+            raise TypeError(f"decode expects a sequence of integer ids, got {type(ids).__name__}")
         out: list[str] = []
         for i in ids:
             try:
@@ -135,8 +137,10 @@ class Vocab:
         if not isinstance(data, dict) or data.get("format") != _FORMAT:
             raise ValueError(f"not a saved Vocab: expected format {_FORMAT!r}")
         itos = data.get("itos")
-        if not isinstance(itos, list) or tuple(itos[: len(cls.SPECIALS)]) != cls.SPECIALS:
-            raise ValueError(f"a saved Vocab must start with {cls.SPECIALS}, got {itos[:4]!r}")
+        if not isinstance(itos, list):
+            raise ValueError(f"a saved Vocab needs a list 'itos' of symbols, got {type(itos).__name__}")
+        if tuple(itos[: len(cls.SPECIALS)]) != cls.SPECIALS:
+            raise ValueError(f"a saved Vocab must start with {cls.SPECIALS}, got {itos[: len(cls.SPECIALS)]!r}")
         return cls(itos[len(cls.SPECIALS) :], level=data.get("level", "char"))
 
     def save(self, path: str | os.PathLike) -> None:
