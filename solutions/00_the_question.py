@@ -100,8 +100,8 @@ except RuntimeError as error:
 # - **Pad every input to a maximum length** (say 50) and learn 50 weights. Sentences longer than 50 still cannot be read, and the 50 weights are the *same for every sentence*: position 3 gets the same weight whether it holds the subject or a comma.
 # - **Learn one vector per length.** Then the model never learns anything about lengths it has not seen.
 #
-# The second point is the real problem: fixed weights do not look at the input at all.
-# Notebook 08 trains exactly such a "location-based" model and measures where it fails.
+# The first point is the real problem: fixed weights do not look at the input at all.
+# Notebook 08 trains a close relative, a "location-based" model whose weights come from a layer with one output per position (they depend on the decoder state, but never on the content of each $h_j$), and measures where it fails.
 
 # %% [markdown]
 # ## 4. A preview of the answer

@@ -132,7 +132,9 @@ fig.tight_layout();
 # %% [markdown]
 # The red points crowd towards the middle: with random weights, several states share the weight and $c$ is an average.
 # Sharp weights (one $\alpha_{ij}$ close to 1) push $c$ into a corner, onto one $h_j$.
-# A state inside the hull, such as one that is not a corner, can still be picked: put all the weight on it.
+# A state inside the hull, one that is not a corner, is harder to pick. A softmax never gives a weight of exactly 1, so $c$ only comes close to any $h_j$.
+# And with the dot or general scores of notebook 09, which are linear in $h_j$, an interior $h_j$ can never have the top score: a linear function is largest at a corner.
+# Only a non-linear score, such as the additive $v_a^\top \tanh(W_a s + U_a h_j)$, can make an interior state the winner.
 
 # %% [markdown]
 # ## 5. Move the weights yourself
@@ -199,7 +201,7 @@ for j in range(4):
 # %% [markdown]
 # **The full path, and padding.** In a real model the weights are not fixed: $\alpha_{ij}$ comes from the score $e_{ij}$, which looks at $h_j$.
 # So a real position gets a second share of gradient through its score. A **padded** position (notebook 03) is different:
-# the mask gives it $\alpha_{ij} = 0$ *before* the softmax, so both paths are cut and its gradient is exactly zero.
+# the mask sets its score $e_{ij}$ to `finfo.min` *before* the softmax, so its weight $\alpha_{ij}$ is exactly 0, both paths are cut and its gradient is exactly zero.
 # Below, one sentence of 3 real states is padded to length 5, and the loss flows through `AdditiveAttention` with the mask.
 
 # %%
