@@ -14,7 +14,7 @@ PORT   ?= 8888
 # JupyterLab refuses to run as root (containers) unless told it may.
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: help lab test data notebooks solutions check-notebooks bench clean-runs site browser-test grade
+.PHONY: help lab test data notebooks solutions check-notebooks check-profile bench clean-runs site browser-test grade
 
 help:
 	@echo "make lab        set up and open the course in JupyterLab"
@@ -26,6 +26,7 @@ help:
 	@echo "make site       render the executed solutions/ as a static web site in _site/"
 	@echo "make browser-test  JupyterLab in headless Chromium: move a widget's slider (needs chromium)"
 	@echo "make grade NB=student.ipynb  run a student's notebook and tabulate its exercise checks"
+	@echo "make check-profile PROFILE=cpu  run the training notebooks under a profile; fail on a False claim"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -79,3 +80,8 @@ browser-test: $(STAMP) site
 grade: $(STAMP)
 	@test -n "$(NB)" || { echo "usage: make grade NB=path/to/student_notebook.ipynb" >&2; exit 2; }
 	$(PY) tools/grade.py $(NB)
+
+# Not part of `make test`: the training notebooks under a student's profile (cpu, gpu), every claim checked.
+check-profile: $(STAMP)
+	@test -n "$(PROFILE)" || { echo "usage: make check-profile PROFILE=cpu|gpu|ci [NB='08 10']" >&2; exit 2; }
+	$(PY) tools/check_profile.py $(PROFILE) $(NB)

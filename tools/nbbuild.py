@@ -96,11 +96,14 @@ def student_notebook(path: Path) -> nbformat.NotebookNode:
     return nb
 
 
-def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 1200) -> nbformat.NotebookNode:
-    """Run a notebook in a fresh kernel of this interpreter, keeping outputs and widget state."""
+def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 1200, env: dict | None = None) -> nbformat.NotebookNode:
+    """Run a notebook in a fresh kernel of this interpreter, keeping outputs and widget state.
+
+    The kernel sees EXEC_ENV (the `ci` profile), updated with `env` if given.
+    """
     from nbclient import NotebookClient
 
-    env = dict(os.environ, **EXEC_ENV)
+    env = dict(os.environ, **EXEC_ENV, **(env or {}))
     client = NotebookClient(
         nb,
         timeout=timeout,
