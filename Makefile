@@ -14,7 +14,7 @@ PORT   ?= 8888
 # JupyterLab refuses to run as root (containers) unless told it may.
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: help lab test data notebooks solutions check-notebooks check-profile bench clean-runs site browser-test grade
+.PHONY: help lab test data notebooks solutions check-notebooks check-profile figures bench clean-runs site browser-test grade
 
 help:
 	@echo "make lab        set up and open the course in JupyterLab"
@@ -27,6 +27,7 @@ help:
 	@echo "make browser-test  JupyterLab in headless Chromium: move a widget's slider (needs chromium)"
 	@echo "make grade NB=student.ipynb  run a student's notebook and tabulate its exercise checks"
 	@echo "make check-profile PROFILE=cpu  run the training notebooks under a profile; fail on a False claim"
+	@echo "make figures    rewrite the README's table of figures from the stored results"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -85,3 +86,7 @@ grade: $(STAMP)
 check-profile: $(STAMP)
 	@test -n "$(PROFILE)" || { echo "usage: make check-profile PROFILE=cpu|gpu|ci [NB='08 10']" >&2; exit 2; }
 	$(PY) tools/check_profile.py $(PROFILE) $(NB)
+
+# The README's table of measured figures, from solutions/*.ipynb and results/profile-*.json.
+figures: $(STAMP)
+	$(PY) tools/figures.py

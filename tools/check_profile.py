@@ -39,7 +39,7 @@ def notebook_text(nb) -> str:
 
 def check(profile: str, prefixes: list[str]) -> dict:
     """Execute each chosen notebook under `profile`; return {notebook: {seconds, claims, error}}."""
-    from rnn_attention.claims import find_claims
+    from rnn_attention.claims import find_claims, find_results
     from rnn_attention.train import PROFILES
 
     if profile not in PROFILES:
@@ -59,7 +59,8 @@ def check(profile: str, prefixes: list[str]) -> dict:
         seconds = time.perf_counter() - start
         (out_dir / path.with_suffix(".ipynb").name).write_text(nbbuild.dumps(nb), encoding="utf-8")
         claims = find_claims(notebook_text(nb))
-        report[path.stem] = {"seconds": round(seconds, 1), "claims": claims, "error": error}
+        report[path.stem] = {"seconds": round(seconds, 1), "claims": claims, "error": error,
+                             "results": find_results(notebook_text(nb))}
         for statement, holds in claims:
             print(f"   {'ok   ' if holds else 'FALSE'} {statement}")
         print(f"   {seconds:.0f} s, {len(claims)} claims" + (f", ERROR {error}" if error else ""), flush=True)
