@@ -1,6 +1,6 @@
 """Evaluation: greedy decoding that keeps the alignments, exact match, accuracy by source length.
 
-`vocabs` is the pair (src_vocab, tgt_vocab) that `train.load_or_train` returns.
+`vocabs` is the pair (src_vocab, tgt_vocab), as in `run.vocabs` of `train.load_or_train(cfg)`.
 """
 
 from __future__ import annotations
