@@ -22,7 +22,7 @@ def assert_same_weights(a, b):
 
 def test_checkpoint_round_trip(tmp_path, tiny_cfg):
     cfg = tiny_cfg()
-    splits, vocabs = prepare_data(cfg)
+    _, vocabs = prepare_data(cfg)
     model = build_model(len(vocabs[0]), len(vocabs[1]), cfg).eval()
     history = {"loss": [1.0, 0.5], "alignments": [{"step": 0, "attn": [torch.rand(3, 2)], "outputs": ["ab"]}]}
     path = save_checkpoint(tmp_path / "m.pt", TrainedRun(model, vocabs, history, {"exact_match": 0.5}, cfg))
@@ -40,7 +40,7 @@ def test_checkpoint_round_trip(tmp_path, tiny_cfg):
 
 def test_a_checkpoint_without_the_newest_fields_loads_with_their_defaults(tmp_path, tiny_cfg):
     cfg = tiny_cfg()
-    splits, vocabs = prepare_data(cfg)
+    _, vocabs = prepare_data(cfg)
     model = build_model(len(vocabs[0]), len(vocabs[1]), cfg)
     path = save_checkpoint(tmp_path / "old.pt", TrainedRun(model, vocabs, {}, {}, cfg))
     payload = torch.load(path, weights_only=True)

@@ -82,7 +82,7 @@ class TrainConfig:
     data_dir: str | None = _run_only(None)  # None = the repository's data/ folder
     progress: bool = _run_only(True)  # tqdm progress bars
 
-    def replace(self, **changes) -> "TrainConfig":
+    def replace(self, **changes) -> TrainConfig:
         """A copy with some fields changed."""
         return dataclasses.replace(self, **changes)
 
