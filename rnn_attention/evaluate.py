@@ -1,11 +1,13 @@
 """Evaluation: greedy decoding that keeps the alignments, exact match, accuracy by source length.
 
-`vocabs` is the pair (src_vocab, tgt_vocab) that `train.load_or_train` returns.
+`vocabs` is the pair (src_vocab, tgt_vocab), as in `run.vocabs` of `train.load_or_train(cfg)`.
 """
 
 from __future__ import annotations
 
 import torch
+
+from .data.vocab import Vocab
 
 __all__ = [
     "make_batch",
@@ -73,7 +75,7 @@ def token_accuracy(model, pairs, vocabs, batch_size: int = 500) -> float:
     for _, chunk in _chunks(pairs, batch_size):
         batch = make_batch(chunk, vocabs).to(device)
         logits = model(batch.src, batch.src_lengths, batch.tgt_in)  # (B, T, V)
-        real = batch.tgt_out != 0  # (B, T)
+        real = batch.tgt_out != Vocab.PAD  # (B, T)
         correct += int(((logits.argmax(-1) == batch.tgt_out) & real).sum())
         total += int(real.sum())
     return correct / total

@@ -36,11 +36,17 @@ __all__ = [
     "build_model",
     "count_parameters",
     "ATTENTION_KINDS",
+    "attention_kinds",
 ]
 
 PAD, SOS, EOS = 0, 1, 2  # the fixed special indices of rnn_attention.data.Vocab
 
 ATTENTION_KINDS = ("additive", "concat", "dot", "general", "location", "none")
+
+
+def attention_kinds() -> tuple[str, ...]:
+    """The names `cfg.attention` may take (the CLI's choices)."""
+    return ATTENTION_KINDS
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -247,13 +247,15 @@ check_teacher_forcing(teacher_forcing)
 #
 # `load_or_train(cfg)` looks for a checkpoint in `runs/` made with exactly this configuration and training data.
 # If it finds one, it loads it in a second; otherwise it trains and saves one. So a rerun of this notebook (and notebook 07, which uses the same model) is fast.
+# It returns a `run` that holds the trained `model`, its `vocabs`, the training `history` (the curves below) and `info` (a summary: steps, seconds, test accuracy).
 #
 # The training loop is the usual one: for each batch, the teacher-forced loss, `loss.backward()`, gradient clipping at norm 1, an Adam step.
 # The learning rate warms up for a few steps, then decays. On a CUDA GPU the `gpu` profile trains in mixed precision.
 # The progress bar shows the loss and the token accuracy as they go.
 
 # %% tags=["nbval-ignore-output"]
-model, vocabs, history, info = load_or_train(cfg)
+run = load_or_train(cfg)
+model, vocabs, history, info = run.model, run.vocabs, run.history, run.info
 print(f"{info['steps']} steps, {info['epochs']:.1f} epochs, {info['seconds']:.0f} s on {info['device']}, "
       f"{info['params']} parameters")
 

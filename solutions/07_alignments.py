@@ -45,7 +45,8 @@ from rnn_attention.exercises import check_hard_alignment, check_row_entropy
 
 device = setup(seed=0)
 cfg = get_config(task="dates")
-model, vocabs, history, info = load_or_train(cfg)
+run = load_or_train(cfg)  # the trained model, its vocabularies and its training history
+model, vocabs, history = run.model, run.vocabs, run.history
 train_pairs = load_split("dates", "train")
 longest = max(len(source) for source, _ in train_pairs)  # the longest source seen in training
 

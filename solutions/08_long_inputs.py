@@ -165,10 +165,10 @@ print(f"attention beats the location weights there: {longest['additive'] > longe
 from rnn_attention.evaluate import translate
 from rnn_attention.plotting import plot_attention
 
-additive_model, numbers_vocabs, _, _ = load_or_train(configs["additive"], verbose=False)
+additive = load_or_train(configs["additive"], verbose=False)  # loads the model trained in section 4
 fig, axes = plt.subplots(2, 1, figsize=(11, 5.5))
 for ax, text in zip(axes, ["siebenhundertdreiundachtzig", "dreitausendvierhundertsiebenundfünfzig"]):
-    output, weights, src_tokens, tgt_tokens = translate(additive_model, text, numbers_vocabs)  # weights: (T_y, T_x)
+    output, weights, src_tokens, tgt_tokens = translate(additive.model, text, additive.vocabs)  # weights: (T_y, T_x)
     plot_attention(weights, src_tokens, tgt_tokens, ax=ax, title=f"{text}  ->  {output}", colorbar=False)
     ax.set_xlabel("")
 fig.tight_layout()
@@ -212,7 +212,8 @@ long_text = " ".join(sorted((source for source, _ in test_pairs), key=len)[-2:])
 print(f"a source of {len(long_text)} characters; the longest in training had {longest_train}")
 
 for kind in ("additive", "location"):
-    model, vocabs, _, _ = load_or_train(configs[kind], verbose=False)
+    run = load_or_train(configs[kind], verbose=False)
+    model, vocabs = run.model, run.vocabs
     src = torch.tensor([vocabs[0].encode(long_text)])  # (1, T_x)
     with torch.no_grad():
         lengths = torch.tensor([src.shape[1]])

@@ -219,8 +219,8 @@ results = {}
 for kind in KINDS:
     print(f"--- {kind}: loading or training (about 10-40 s on a CPU) ...", flush=True)
     cfg = get_config(task="dates", attention=kind, max_steps=STEPS, max_seconds=120.0, progress=False)
-    model, vocabs, history, info = load_or_train(cfg)
-    results[kind] = {"model": model, "vocabs": vocabs, "info": info}
+    run = load_or_train(cfg)
+    results[kind] = {"model": run.model, "vocabs": run.vocabs, "info": run.info}
 
 # %% [markdown]
 # The table: test exact match (the whole output date right), per-token accuracy, training seconds and seconds per step.

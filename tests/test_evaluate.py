@@ -12,7 +12,8 @@ from rnn_attention.evaluate import (
     token_accuracy,
     translate,
 )
-from rnn_attention.train import build_model, fit, get_config
+from rnn_attention.models import build_model
+from rnn_attention.train import fit, get_config
 
 ALPHABET = "abcde"
 

@@ -52,14 +52,14 @@ def run_length_experiment(profile: str | None = None, out_dir=None, task: str = 
     splits, _ = prepare_data(next(iter(configs.values())))
     result: dict = {"task": task, "profile": next(iter(configs.values())).profile}
     for kind, cfg in configs.items():
-        model, vocabs, history, info = load_or_train(cfg, out_dir, verbose=verbose)
+        run = load_or_train(cfg, out_dir, verbose=verbose)
         result[kind] = {
-            "accuracy_by_length": accuracy_by_length(model, splits["test"], vocabs, n_buckets),
-            "exact_match": info["exact_match"],
-            "train_seconds": info["seconds"],
-            "steps": info["steps"],
-            "params": info["params"],
-            "loaded": info["loaded"],
+            "accuracy_by_length": accuracy_by_length(run.model, splits["test"], run.vocabs, n_buckets),
+            "exact_match": run.info["exact_match"],
+            "train_seconds": run.info["seconds"],
+            "steps": run.info["steps"],
+            "params": run.info["params"],
+            "loaded": run.loaded,
         }
     result["seconds"] = time.perf_counter() - start
     return result

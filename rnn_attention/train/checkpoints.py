@@ -1,0 +1,221 @@
+"""Checkpoints: atomic save, safe load, a file lock, and "load the checkpoint if present, else train".
+
+    run = load_or_train(cfg)       # a TrainedRun: run.model, run.vocabs, run.history, run.info, run.cfg
+    run.loaded, run.path           # whether it was loaded (not trained), and from which file
+
+Each checkpoint is keyed on `config_hash` of the config and of the training data
+(runs/<task>-<attention>-<hash>.pt), so a changed config trains a new model; a
+corrupted file gets a warning and a retrain; a file lock makes two processes that
+ask for the same model at once (nbval runs notebooks in parallel) train it once:
+the second waits, then loads. Files are written atomically (a temporary file in
+the same folder, fsync, os.replace) and read with `torch.load(weights_only=True)`,
+so a checkpoint can carry no code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import tempfile
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ..data.vocab import Vocab
+from ..models import build_model, count_parameters
+from .config import TrainConfig, config_hash, get_config, resolve_config
+from .loop import AlignmentSnapshots, choose_device, fit, pick_probe_pairs, seed_everything
+
+__all__ = [
+    "TrainedRun",
+    "DEFAULT_RUNS_DIR",
+    "CHECKPOINT_FORMAT",
+    "prepare_data",
+    "checkpoint_path",
+    "save_checkpoint",
+    "load_checkpoint",
+    "train_model",
+    "load_or_train",
+]
+
+ROOT = Path(__file__).resolve().parents[2]  # the course checkout: rnn_attention/train/ is two levels down
+DEFAULT_RUNS_DIR = ROOT / "runs"
+CHECKPOINT_FORMAT = 1  # the layout of the saved payload (the hash key has its own, config.HASH_FORMAT)
+SPLITS = ("train", "valid", "test")
+
+
+@dataclass
+class TrainedRun:
+    """One trained model and what belongs to it: what load_or_train, train_model and load_checkpoint return."""
+
+    model: nn.Module  # a Seq2Seq, in eval mode
+    vocabs: tuple[Vocab, Vocab]  # (src_vocab, tgt_vocab)
+    history: dict  # what fit recorded: loss curves, validation exact match, alignment snapshots, steps
+    info: dict  # the summary: test exact_match, token_accuracy, seconds, device, params, steps, ...
+    cfg: TrainConfig  # the resolved configuration it was trained with
+    loaded: bool = False  # True when read from a checkpoint, False when just trained
+    path: Path | None = None  # the checkpoint file, once there is one
+
+
+def prepare_data(cfg: TrainConfig):
+    """Load the task's splits and build the vocabularies from the training split.
+
+    Returns (splits, (src_vocab, tgt_vocab)) with splits = {"train", "valid", "test"} -> pairs.
+    """
+    from ..data import load_split
+    from ..data.vocab import build_vocabs
+
+    splits = {split: load_split(cfg.task, split, data_dir=cfg.data_dir) for split in SPLITS}
+    if cfg.max_train_pairs:
+        splits["train"] = splits["train"][: cfg.max_train_pairs]
+    return splits, build_vocabs(splits["train"])
+
+
+def checkpoint_path(cfg: TrainConfig, out_dir=None, key: str | None = None) -> Path:
+    """runs/<task>-<attention>-<hash>.pt (the hash of the config and data)."""
+    out_dir = Path(out_dir) if out_dir is not None else DEFAULT_RUNS_DIR
+    key = key or config_hash(cfg)
+    return out_dir / f"{cfg.task}-{cfg.attention}-{key}.pt"
+
+
+def save_checkpoint(path, run: TrainedRun) -> Path:
+    """Write run to path atomically: a temporary file in the same folder, fsync, then os.replace.
+
+    Only tensors, str, int, float, bool, None, lists and dicts are stored, so that
+    `torch.load(path, weights_only=True)` can read it back safely.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "format": CHECKPOINT_FORMAT,
+        "config": asdict(run.cfg),
+        "model": {k: v.detach().cpu() for k, v in run.model.state_dict().items()},
+        "src_vocab": run.vocabs[0].to_dict(),
+        "tgt_vocab": run.vocabs[1].to_dict(),
+        "history": run.history,
+        "info": run.info,
+    }
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            torch.save(payload, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def _config_from_dict(stored: dict) -> TrainConfig:
+    """The TrainConfig of a stored config dict; fields it lacks (added since) take their defaults."""
+    names = {f.name for f in dataclasses.fields(TrainConfig)}
+    return TrainConfig(**{k: v for k, v in stored.items() if k in names})
+
+
+def load_checkpoint(path, device: torch.device | str = "cpu") -> TrainedRun:
+    """Read a checkpoint written by save_checkpoint, as a TrainedRun with loaded=True.
+
+    Raises RuntimeError (or ValueError) if the file is not a readable checkpoint.
+    """
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"{path} is not a checkpoint of format {CHECKPOINT_FORMAT}")
+    cfg = _config_from_dict(payload["config"])
+    vocabs = (Vocab.from_dict(payload["src_vocab"]), Vocab.from_dict(payload["tgt_vocab"]))
+    model = build_model(len(vocabs[0]), len(vocabs[1]), cfg)
+    model.load_state_dict(payload["model"])
+    model.to(device).eval()
+    return TrainedRun(model, vocabs, payload["history"], payload["info"], cfg, loaded=True, path=Path(path))
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path):
+    """Hold an exclusive lock on <path>.lock while the block runs (no-op without fcntl)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; parallel runs may then train twice
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(str(path) + ".lock", "a+") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # waits while another process trains
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def train_model(cfg: TrainConfig, splits=None, vocabs=None, device=None) -> TrainedRun:
+    """Train cfg's model from scratch, with alignment snapshots, and measure it on the test split."""
+    from .. import evaluate
+    from ..data import PairDataset, make_loader
+
+    if splits is None or vocabs is None:
+        splits, vocabs = prepare_data(cfg)
+    cfg = resolve_config(cfg, splits["train"])
+    device = device or choose_device(cfg.device)
+    seed_everything(cfg.seed)
+    model = build_model(len(vocabs[0]), len(vocabs[1]), cfg).to(device)
+    loader = make_loader(PairDataset(splits["train"], *vocabs), cfg.batch_size, shuffle=True,
+                         bucket=cfg.bucket, seed=cfg.seed)
+    valid = splits["valid"][: cfg.valid_pairs] if cfg.valid_pairs else None
+    snapshots = AlignmentSnapshots(pick_probe_pairs(splits["test"], cfg.probe_size), vocabs)
+    history = fit(model, loader, cfg, device, callbacks=[snapshots], valid_pairs=valid, vocabs=vocabs)
+    info = {
+        "task": cfg.task, "decoder": cfg.decoder, "attention": cfg.attention, "profile": cfg.profile,
+        "exact_match": evaluate.exact_match(model, splits["test"], vocabs),
+        "token_accuracy": evaluate.token_accuracy(model, splits["test"], vocabs),
+        "seconds": history["seconds_total"], "device": device.type, "params": count_parameters(model),
+        "epochs": history["epochs"], "steps": history["steps"], "steps_planned": history["steps_planned"],
+        "stopped_by_time": history["stopped_by_time"], "torch": str(torch.__version__),
+    }
+    return TrainedRun(model, vocabs, history, info, cfg)
+
+
+def _load_cached(path: Path, device, verbose: bool) -> TrainedRun | None:
+    """The checkpoint at path if it is there and readable; None (with a warning if it is unreadable) if not."""
+    if not path.exists():
+        return None
+    try:
+        run = load_checkpoint(path, device)
+    except Exception as error:  # a truncated or foreign file: say so, and the caller trains again
+        warnings.warn(
+            f"checkpoint {path} could not be loaded ({type(error).__name__}: {error}); "
+            f"training a new model and overwriting it",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return None
+    if verbose:
+        info = run.info
+        print(f"Loaded {path.name}: test exact match {info['exact_match']:.4f} "
+              f"(trained in {info['seconds']:.0f} s on {info['device']})")
+    return run
+
+
+def load_or_train(cfg: TrainConfig | None = None, out_dir=None, device=None, verbose: bool = True) -> TrainedRun:
+    """Load the checkpoint that matches cfg if there is one, else train it and save it (see TrainedRun)."""
+    cfg = cfg or get_config()
+    splits, vocabs = prepare_data(cfg)
+    cfg = resolve_config(cfg, splits["train"])
+    device = device or choose_device(cfg.device, verbose=verbose)
+    key = config_hash(cfg, splits["train"])
+    path = checkpoint_path(cfg, out_dir, key)
+    with _file_lock(path):
+        cached = _load_cached(path, device, verbose)
+        if cached is not None:
+            return cached
+        run = train_model(cfg, splits, vocabs, device)
+        run.info["config_hash"] = key
+        run.path = save_checkpoint(path, run)
+    if verbose:
+        print(f"Trained {cfg.task}/{cfg.attention} in {run.info['seconds']:.0f} s: "
+              f"test exact match {run.info['exact_match']:.4f}; saved {path}")
+    return run

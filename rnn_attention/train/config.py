@@ -1,0 +1,184 @@
+"""What decides a training run: the `TrainConfig` dataclass, its named profiles, and its hash.
+
+    cfg = get_config("ci", task="dates", hidden_size=32)   # a profile, then any overrides
+    key = config_hash(cfg, train_pairs)                    # names the checkpoint of this config and data
+
+Fields marked ``run_only`` in their metadata say how a run is executed (device,
+threads, progress bars), not what it learns, and stay out of the hash. The hash
+holds only the learned fields whose value differs from the field's default, so a
+new field added with its default leaves every existing configuration's hash (and
+checkpoint) as it was. The other side of that rule: changing a default changes
+what every configuration that relies on it learns while its hash stays the same,
+so a change of a default must come with a bump of HASH_FORMAT
+(tests/test_train_config.py pins the defaults and a hash to catch it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+__all__ = [
+    "TrainConfig",
+    "PROFILES",
+    "HASH_FORMAT",
+    "RUN_ONLY",
+    "default_profile",
+    "get_config",
+    "run_only_fields",
+    "resolve_config",
+    "config_key",
+    "config_hash",
+]
+
+# The version of the hash key's layout: 1 hashed every learned field; 2 only those off their default.
+HASH_FORMAT = 2
+RUN_ONLY = "run_only"  # the field-metadata flag of fields left out of the hash
+HASH_CHARS = 12  # hex digits of config_hash kept in file names
+FINGERPRINT_CHARS = 16  # hex digits of the training data's fingerprint
+
+
+def _run_only(default):
+    """A field that says how the run is executed, not what it learns: left out of the hash."""
+    return field(default=default, metadata={RUN_ONLY: True})
+
+
+@dataclass
+class TrainConfig:
+    """Everything that decides a training run; a changed learned field means a new checkpoint."""
+
+    task: str = "dates"  # copy, reverse, dates, numbers (see rnn_attention.data)
+    decoder: str = "bahdanau"  # the decoder's architecture (the recurrence the context module plugs into)
+    attention: str = "additive"  # the context module: additive, concat, dot, general, none, location, ...
+    emb_size: int = 32  # E
+    hidden_size: int = 64  # H, of the decoder and of each encoder direction
+    attn_size: int = 64  # A
+    dropout: float = 0.0
+    location_max_len: int | None = None  # positions of the location weights; None = longest training source
+    location_filters: int = 8  # location-aware attention: convolution filters over the previous weights
+    location_kernel_size: int = 11  # location-aware attention: width of that convolution
+    batch_size: int = 64
+    lr: float = 3e-3  # Adam's peak learning rate
+    warmup_steps: int = 30  # linear warm-up, then cosine decay to lr * final_lr_ratio
+    final_lr_ratio: float = 0.05
+    epochs: int = 10  # the run stops at whichever of epochs, max_steps, max_seconds comes first
+    max_steps: int | None = None
+    max_seconds: float | None = None
+    clip: float = 1.0  # gradient norm clipping
+    seed: int = 0
+    amp: bool = True  # mixed precision on CUDA (bfloat16 if supported, else float16 + GradScaler)
+    max_train_pairs: int | None = None  # None = the whole training split
+    bucket: bool = True  # batches of similar source lengths: less padding, faster steps
+    valid_pairs: int = 500  # validation exact match on this many pairs after every epoch
+    snapshot_every: int = 50  # record the probe sentences' alignments every this many steps
+    probe_size: int = 4
+    log_every: int = 10  # steps between entries of the loss history
+    # How the run is executed, not what it learns: left out of the hash.
+    profile: str = _run_only("custom")
+    device: str = _run_only("auto")  # auto = CUDA, then MPS, then CPU
+    num_threads: int | None = _run_only(None)  # torch.set_num_threads on CPU; None leaves torch's default
+    data_dir: str | None = _run_only(None)  # None = the repository's data/ folder
+    progress: bool = _run_only(True)  # tqdm progress bars
+
+    def replace(self, **changes) -> TrainConfig:
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+
+PROFILES: dict[str, dict] = {
+    # CI and 2-core laptops: about a minute per model on CPU. The step count must bind:
+    # the learning-rate schedule follows whichever budget runs out first, so a
+    # time-driven run would differ from machine to machine, and nbval compares
+    # what the notebooks print. max_seconds is only a safety net, ~5x the usual time.
+    "ci": dict(
+        emb_size=32, hidden_size=64, attn_size=64, batch_size=64, lr=4e-3, epochs=3,
+        max_steps=600, max_seconds=300.0, warmup_steps=30, valid_pairs=300, device="cpu", num_threads=1,
+    ),
+    # A laptop CPU: a few minutes, higher accuracy.
+    "cpu": dict(
+        emb_size=48, hidden_size=128, attn_size=96, batch_size=64, lr=3e-3, epochs=6,
+        max_steps=4000, max_seconds=420.0, warmup_steps=50, valid_pairs=500,
+    ),
+    # CUDA: larger model and batches, mixed precision.
+    "gpu": dict(
+        emb_size=64, hidden_size=256, attn_size=128, batch_size=256, lr=3e-3, epochs=20,
+        max_steps=6000, max_seconds=600.0, warmup_steps=100, valid_pairs=1000, amp=True,
+    ),
+}
+
+
+def default_profile() -> str:
+    """$COURSE_PROFILE if set, else "gpu" when CUDA is available, else "cpu"."""
+    from ..environment import course_profile  # one rule, shared with the notebooks' set-up cell
+
+    return course_profile()
+
+
+def get_config(profile: str | None = None, **overrides) -> TrainConfig:
+    """The named profile's TrainConfig (default: `default_profile()`), with overrides applied."""
+    profile = profile or default_profile()
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}: expected one of {sorted(PROFILES)}")
+    names = {f.name for f in dataclasses.fields(TrainConfig)}
+    unknown = sorted(set(overrides) - names)
+    if unknown:
+        raise ValueError(f"unknown TrainConfig field(s) {unknown}; fields are {sorted(names)}")
+    return TrainConfig(**{**PROFILES[profile], "profile": profile, **overrides})
+
+
+def run_only_fields(cfg=TrainConfig) -> tuple[str, ...]:
+    """Names of the fields marked run_only (they do not change what is learned)."""
+    return tuple(f.name for f in dataclasses.fields(cfg) if f.metadata.get(RUN_ONLY))
+
+
+def resolve_config(cfg: TrainConfig, train_pairs) -> TrainConfig:
+    """Fill in what depends on the data (the location weights' number of positions)."""
+    if cfg.attention == "location" and not cfg.location_max_len:
+        cfg = cfg.replace(location_max_len=max(len(s) for s, _ in train_pairs))
+    return cfg
+
+
+def _default_of(f: dataclasses.Field):
+    """The value a field takes when not given (dataclasses.MISSING if it has none)."""
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return f.default
+
+
+def data_fingerprint(pairs) -> str:
+    """A short hash of the training pairs: new data means a new checkpoint."""
+    digest = hashlib.sha256()
+    for src, tgt in pairs:
+        digest.update(src.encode("utf-8") + b"\t" + tgt.encode("utf-8") + b"\n")
+    return digest.hexdigest()[:FINGERPRINT_CHARS]
+
+
+def _canonical(value):
+    """One spelling per value in the key: a whole float as an int (max_seconds=300 and 300.0 alike)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def config_key(cfg, train_pairs=None) -> dict:
+    """What config_hash hashes: {"format", "fields": learned fields off their default, "data"}.
+
+    Works on any dataclass with TrainConfig's fields (a subclass with more fields too).
+    """
+    fields = {}
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        if not f.metadata.get(RUN_ONLY) and value != _default_of(f):
+            fields[f.name] = _canonical(value)
+    key = {"format": HASH_FORMAT, "fields": fields}
+    if train_pairs is not None:
+        key["data"] = data_fingerprint(train_pairs)
+    return key
+
+
+def config_hash(cfg, train_pairs=None) -> str:
+    """Hash of the fields that decide what is learned (and of the training data, if given)."""
+    text = json.dumps(config_key(cfg, train_pairs), sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:HASH_CHARS]
