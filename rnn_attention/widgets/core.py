@@ -21,10 +21,17 @@ import io
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 
-__all__ = ["Explorer", "png_output"]
+__all__ = ["Explorer", "png_output", "require_between"]
 
 STYLE = {"description_width": "initial"}  # slider descriptions are never cut off
 LAYOUT = widgets.Layout(width="520px")
+
+
+def require_between(name: str, value, low, high, high_name: str | None = None) -> None:
+    """Raise a ValueError that names the argument unless low <= value <= high (a builder's bad start value)."""
+    if not low <= value <= high:
+        bound = f"{high_name}={high}" if high_name else f"{high}"
+        raise ValueError(f"{name} must be between {low} and {bound}, got {value}")
 
 
 def png_output(figure) -> dict:

@@ -8,7 +8,7 @@ import torch
 
 from ..attention import AdditiveAttention
 from ..models import count_parameters
-from .core import LAYOUT, STYLE, Explorer
+from .core import LAYOUT, STYLE, Explorer, require_between
 
 __all__ = ["ScoreLengthExplorer", "score_length_widget"]
 
@@ -81,8 +81,7 @@ def score_length_widget(
     seed: int = 0,
 ) -> ScoreLengthExplorer:
     """A slider over T_x: the number of scores follows T_x, the parameter count of a does not."""
-    if not 1 <= initial_len <= max_len:
-        raise ValueError(f"initial_len must be between 1 and max_len={max_len}, got {initial_len}")
+    require_between("initial_len", initial_len, 1, max_len, "max_len")
     generator = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng():
         torch.manual_seed(seed)

@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import torch
 
 from ..masking import lengths_to_mask, masked_softmax
-from .core import LAYOUT, STYLE, Explorer
+from .core import LAYOUT, STYLE, Explorer, require_between
 
 __all__ = ["SoftmaxExplorer", "softmax_widget"]
 
@@ -80,10 +80,8 @@ class SoftmaxExplorer(Explorer):
 
 def softmax_widget(max_len: int = 20, initial_len: int = 7, initial_temperature: float = 1.0, seed: int = 0):
     """Sliders over T_x and the temperature: the bars always sum to one over the T_x real positions."""
-    if not 1 <= initial_len <= max_len:
-        raise ValueError(f"initial_len must be between 1 and max_len={max_len}, got {initial_len}")
-    if not 0.1 <= initial_temperature <= 5.0:
-        raise ValueError(f"initial_temperature must be between 0.1 and 5.0, got {initial_temperature}")
+    require_between("initial_len", initial_len, 1, max_len, "max_len")
+    require_between("initial_temperature", initial_temperature, 0.1, 5.0)
     generator = torch.Generator().manual_seed(seed)
     scores = 1.5 * torch.randn(max_len, generator=generator)  # (S_max,): a fixed pool of scores
     return SoftmaxExplorer(scores, initial_len, initial_temperature)

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import torch
 
 from ..geometry import convex_hull_2d, inside_hull_2d
-from .core import LAYOUT, STYLE, Explorer
+from .core import LAYOUT, STYLE, Explorer, require_between
 
 __all__ = ["ContextHullExplorer", "context_hull_widget"]
 
@@ -114,12 +114,9 @@ def context_hull_widget(
     max_len: int = 10, initial_len: int = 5, initial_focus: int = 2, initial_temperature: float = 1.0, seed: int = 10
 ) -> ContextHullExplorer:
     """Sliders over T_x, a focus position and a temperature: c_i moves as a star inside the hull of the h_j."""
-    if not 1 <= initial_len <= max_len:
-        raise ValueError(f"initial_len must be between 1 and max_len={max_len}, got {initial_len}")
-    if not 1 <= initial_focus <= initial_len:
-        raise ValueError(f"initial_focus must be between 1 and initial_len={initial_len}, got {initial_focus}")
-    if not 0.1 <= initial_temperature <= 20.0:
-        raise ValueError(f"initial_temperature must be between 0.1 and 20.0, got {initial_temperature}")
+    require_between("initial_len", initial_len, 1, max_len, "max_len")
+    require_between("initial_focus", initial_focus, 1, initial_len, "initial_len")
+    require_between("initial_temperature", initial_temperature, 0.1, 20.0)
     generator = torch.Generator().manual_seed(seed)
     # a fixed pool of 2-D states, rounded so that c_i can be checked by hand
     points = (1.5 * torch.randn(max_len, 2, generator=generator, dtype=torch.float64)).round(decimals=1)  # (S_max, 2)

@@ -11,7 +11,7 @@ import torch
 
 from ..attention import AdditiveAttention
 from ..masking import lengths_to_mask
-from .core import LAYOUT, STYLE, Explorer
+from .core import LAYOUT, STYLE, Explorer, require_between
 
 __all__ = ["PaddedBatchExplorer", "padded_batch_widget"]
 
@@ -97,10 +97,8 @@ def padded_batch_widget(
     max_batch: int = 8, max_len: int = 16, initial_batch: int = 4, initial_len: int = 9, seed: int = 0
 ) -> PaddedBatchExplorer:
     """Sliders over the maximum source length S and the batch size B: the mask and the weights as heat maps."""
-    if not 1 <= initial_batch <= max_batch:
-        raise ValueError(f"initial_batch must be between 1 and max_batch={max_batch}, got {initial_batch}")
-    if not 1 <= initial_len <= max_len:
-        raise ValueError(f"initial_len must be between 1 and max_len={max_len}, got {initial_len}")
+    require_between("initial_batch", initial_batch, 1, max_batch, "max_batch")
+    require_between("initial_len", initial_len, 1, max_len, "max_len")
     hidden = 6
     generator = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng():

@@ -11,7 +11,7 @@ import torch
 from ..data import Vocab
 from ..evaluate import row_entropy, translate
 from ..plotting import plot_attention
-from .core import LAYOUT, STYLE, Explorer
+from .core import LAYOUT, STYLE, Explorer, require_between
 
 __all__ = ["TranslateExplorer", "translate_widget", "AlignmentHistoryExplorer", "alignment_history_widget"]
 
@@ -115,8 +115,7 @@ class AlignmentHistoryExplorer(Explorer):
             initial_step = steps[-1]
         if initial_step not in self.snapshots:
             raise ValueError(f"initial_step must be one of the recorded steps {steps[0]}..{steps[-1]}, got {initial_step}")
-        if not 0 <= initial_probe < len(self.probe_src):
-            raise ValueError(f"initial_probe must be between 0 and {len(self.probe_src) - 1}, got {initial_probe}")
+        require_between("initial_probe", initial_probe, 0, len(self.probe_src) - 1)
         self.step = widgets.SelectionSlider(
             options=steps,
             value=initial_step,
