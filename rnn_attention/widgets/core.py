@@ -21,7 +21,7 @@ import io
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 
-__all__ = ["Explorer", "png_output", "require_between"]
+__all__ = ["Explorer"]  # re-exported by rnn_attention.widgets; png_output and require_between serve the modules
 
 STYLE = {"description_width": "initial"}  # slider descriptions are never cut off
 LAYOUT = widgets.Layout(width="520px")
