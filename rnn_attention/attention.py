@@ -113,9 +113,9 @@ class AdditiveAttention(nn.Module):
         x = projected_keys + projected_query.unsqueeze(1)  # (B, S, A)
         # Speed, same numbers: tanh(x) = 2 sigmoid(2x) - 1, so
         #   e_ij = v_a^T tanh(x_ij) = 2 v_a^T sigmoid(2 x_ij) - sum_k v_a,k.
-        # PyTorch's CPU tanh costs ~5x its sigmoid (64x50x256 values, 2 threads:
-        # 1.1 ms vs 0.2 ms), and tanh is the per-step bottleneck once U_a h_j is
-        # precomputed: this form makes such a decoding step ~2x faster (make bench).
+        # PyTorch's CPU tanh is slower than its sigmoid, and tanh is the per-step
+        # bottleneck once U_a h_j is precomputed; `make bench` times both forms
+        # (add_tanh and add_sigmoid in rnn_attention/bench.py) on this machine.
         # In place on x, a fresh buffer that autograd never saved: no extra memory pass.
         hidden = torch.sigmoid_(x.mul_(2))  # (B, S, A) = sigmoid(2 x)
         v = self.v_a.weight.squeeze(0)  # (A,)

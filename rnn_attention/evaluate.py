@@ -1,4 +1,4 @@
-"""Evaluation: greedy decoding that keeps the alignments, exact match, accuracy by source length.
+"""Evaluation: greedy decoding that keeps the alignments, exact match, accuracy by source length, row entropy.
 
 `vocabs` is the pair (src_vocab, tgt_vocab), as in `run.vocabs` of `train.load_or_train(cfg)`.
 """
@@ -17,6 +17,7 @@ __all__ = [
     "accuracy_by_length",
     "length_buckets",
     "translate",
+    "row_entropy",
 ]
 
 
@@ -136,3 +137,11 @@ def translate(model, text: str, vocabs, max_len: int = 40, max_src_len: int | No
     tgt_tokens = [tgt_vocab.itos[i] for i in ids[:n]]
     weights = None if attn is None else attn[0, :n].float().cpu()  # (T, S)
     return tgt_vocab.decode(ids), weights, src_tokens, tgt_tokens
+
+
+def row_entropy(weights: torch.Tensor, dim: int = -1) -> torch.Tensor:
+    """H = -sum_j alpha_j log alpha_j along `dim`, in nats: 0 for a one-hot row, log S for a uniform one.
+
+    A weight of exactly 0 (padding) adds 0 log 0 = 0, never nan. (T, S) -> (T,).
+    """
+    return -torch.special.xlogy(weights, weights).sum(dim=dim)

@@ -38,6 +38,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from rnn_attention import lengths_to_mask
 from rnn_attention.environment import setup
 from rnn_attention.exercises import check_final_summary, check_numbers_seen
+from rnn_attention.models import count_parameters
 
 device = setup(seed=0)
 
@@ -188,7 +189,7 @@ def random_strings(batch_size, min_len, max_len, generator):
     return src.masked_fill(~mask, PAD), lengths, mask
 
 
-print("parameters:", sum(p.numel() for p in CopyModel().parameters()))
+print("parameters:", count_parameters(CopyModel()))
 
 # %% [markdown]
 # Training: 150 steps of 64 strings, a few seconds on a CPU. The model is tiny, so one CPU thread is fastest, and it keeps the run reproducible.
@@ -263,12 +264,12 @@ class FixedWeights(nn.Module):
 
     def forward(self, enc_outputs, length):  # enc_outputs: (S, 2H) for one string
         alpha = torch.softmax(self.logits[:length], dim=0)  # (T_x,)
-        return alpha, alpha @ enc_outputs[:length]  # (T_x,), c: (2H,)
+        return alpha @ enc_outputs[:length], alpha  # (context, weights) as in the package: (2H,), (T_x,)
 
 
 torch.manual_seed(0)
 fixed = FixedWeights(max_len=9)
-print("1. size tied to T_x: parameters =", fixed.logits.numel(), "= max_len; 9 weights for a string of length 12 ->", end=" ")
+print("1. size tied to T_x: parameters =", count_parameters(fixed), "= max_len; 9 weights for a string of length 12 ->", end=" ")
 try:
     fixed(torch.randn(12, 32), 12)
 except RuntimeError as error:
@@ -276,12 +277,12 @@ except RuntimeError as error:
 
 # %%
 with torch.no_grad():
-    alpha_a, _ = fixed(enc_outputs[1], 5)  # the string of length 5 above
-    alpha_b, _ = fixed(torch.randn(5, 32), 5)  # another string of length 5, different content
+    _, alpha_a = fixed(enc_outputs[1], 5)  # the string of length 5 above
+    _, alpha_b = fixed(torch.randn(5, 32), 5)  # another string of length 5, different content
 print("2. same weights for every string:", [f"{a:.3f}" for a in alpha_a.tolist()])
 print("                   another string:", [f"{a:.3f}" for a in alpha_b.tolist()])
 print("3. blind to content: swap h_1 and h_2, are the weights unchanged?",
-      torch.equal(fixed(enc_outputs[1, [1, 0, 2, 3, 4]], 5)[0], alpha_a))
+      torch.equal(fixed(enc_outputs[1, [1, 0, 2, 3, 4]], 5)[1], alpha_a))
 
 # %% [markdown]
 # 1. **Its size is tied to $T_x$.** It has `max_len` parameters and cannot weigh position `max_len + 1`; positions near the end are rarely seen in training and barely learned.

@@ -38,8 +38,9 @@ import matplotlib.pyplot as plt
 from rnn_attention import AdditiveAttention, attend, lengths_to_mask, masked_softmax
 from rnn_attention.environment import setup
 from rnn_attention.exercises import check_context_vector, check_feature_bounds, check_state_gradients
+from rnn_attention.geometry import convex_hull_2d, inside_hull_2d
 from rnn_attention.plotting import plot_attention
-from rnn_attention.widgets import context_hull_widget, convex_hull_2d, inside_hull_2d
+from rnn_attention.widgets import context_hull_widget
 
 device = setup(seed=0)
 

@@ -129,52 +129,48 @@ projected_keys = decoder.project_keys(enc_outputs)  # U_a h_j, once per sentence
 print("s_0:", tuple(dec_state.shape), " U_a h_j:", tuple(projected_keys.shape))
 
 # %% [markdown]
-# ### One decoder step
+# ### The pieces of a decoder step
 #
 # At output step $i$ the decoder has its previous state $s_{i-1}$ and the previous output symbol $y_{i-1}$ (at $i = 1$, the start token `<sos>`).
-# Four lines make one step. First the embedding $E y_{i-1}$ of the previous symbol:
+# A step uses four pieces of `decoder`. Here is each one with its equation and the sizes it takes and gives; putting them together into a step is exercise 6.1.
+#
+# **The embedding** `decoder.embedding` turns a symbol into $E$ numbers, $E y$:
 
 # %%
 y_prev = torch.full((2,), tgt_vocab.SOS)  # y_0 = <sos>: (B,)
-embedded = decoder.embedding(y_prev)  # E y_{i-1}: (B, E)
-print("E y_{i-1}:", tuple(embedded.shape))
+embedded = decoder.embedding(y_prev)  # E y_0: (B, E)
+print("E y:", tuple(embedded.shape))
 
 # %% [markdown]
-# Then attention, exactly as in notebooks 02 to 04: the previous state $s_{i-1}$ scores every $h_j$, a masked softmax turns the scores into weights, and the context is their weighted sum:
+# **The attention module** `decoder.attention(query, keys, mask, projected_keys)` is the one of notebooks 02 to 05: the query scores every $h_j$, a masked softmax turns the scores into weights, and the context is their weighted sum. In the decoder, the query is a state $s$:
 #
 # $$e_{ij} = v_a^\top \tanh(W_a s_{i-1} + U_a h_j), \qquad \alpha_{ij} = \operatorname{softmax}_j(e_{ij}), \qquad c_i = \sum_j \alpha_{ij} h_j$$
+#
+# It returns `(context, attn_weights)`. Here with an arbitrary query of the state's size $H$:
 
 # %%
-context, attn_weights = decoder.attention(dec_state, enc_outputs, src_mask, projected_keys)  # c_i (B, K), alpha_i (B, S)
-print("c_i:", tuple(context.shape), " alpha_i:", tuple(attn_weights.shape))
+query = torch.randn(dec_state.shape, generator=torch.Generator().manual_seed(0))  # any (B, H) query
+context, attn_weights = decoder.attention(query, enc_outputs, src_mask, projected_keys)  # c (B, K), alpha (B, S)
+print("c:", tuple(context.shape), " alpha:", tuple(attn_weights.shape))
 print("rows of alpha sum to", [f"{total:.4f}" for total in attn_weights.sum(dim=1).tolist()])
 print("weight on padding:", f"{attn_weights[~src_mask].sum().item():.4f}")
 
 # %% [markdown]
-# The new state comes from a GRU cell whose input is the embedding and the context side by side:
+# **The GRU cell** `decoder.rnn` makes the new state from the previous state and an input vector, the embedding and the context side by side ($E + K$ numbers):
 #
 # $$s_i = \operatorname{GRU}([E y_{i-1} ; c_i],\ s_{i-1})$$
 
 # %%
-new_state = decoder.rnn(torch.cat([embedded, context], dim=-1), dec_state)  # s_i = GRU([E y_{i-1}; c_i], s_{i-1}): (B, H)
-print("s_i:", tuple(new_state.shape))
+print(decoder.rnn, "| input size", decoder.rnn.input_size, "= E + K | state size", decoder.rnn.hidden_size, "= H")
 
 # %% [markdown]
-# Last, the output layer sees the new state, the context and the previous symbol, and gives one score (logit) per target symbol.
+# **The read-out** `decoder.output` sees the new state, the context and the previous symbol, and gives one score (logit) per target symbol.
 # A softmax of the logits is the probability of the next symbol:
 #
 # $$p(y_i \mid y_{<i}, x) = \operatorname{softmax}(W_o [s_i ; c_i ; E y_{i-1}])$$
 
 # %%
-logits = decoder.output(torch.cat([new_state, context, embedded], dim=-1))  # W_o [s_i; c_i; E y_{i-1}]: (B, V)
-print("logits:", tuple(logits.shape), "= one score per target symbol, V =", len(tgt_vocab))
-
-# %% [markdown]
-# The package's `decoder.step` does these four lines. Ours agree with it:
-
-# %%
-same_logits, same_state, same_weights = decoder.step(y_prev, dec_state, enc_outputs, src_mask, projected_keys)
-print("logits agree:", torch.allclose(logits, same_logits), " s_i agrees:", torch.allclose(new_state, same_state))
+print(decoder.output, "| input size", decoder.output.in_features, "= H + K + E | one logit per symbol, V =", len(tgt_vocab))
 
 # %% [markdown]
 # Notice what has no $T_x$ in it: the sizes of $W_a$, $U_a$, $v_a$, the GRU cell and $W_o$.
@@ -186,16 +182,16 @@ for name, part in [("encoder", encoder), ("attention a", decoder.attention), ("d
     print(f"{name:>18}: {count_parameters(part):6d} parameters")
 
 # %% [markdown]
-# **Exercise 6.1.** Write one decoder step yourself from the four equations above.
-# `decoder` gives you the pieces: `decoder.embedding`, `decoder.attention`, `decoder.rnn` (the GRU cell) and `decoder.output`.
-# Return `(logits, new_state, attn_weights)` like `decoder.step`. The check compares your step with the package's, with the same weights, to $10^{-5}$, on batches of several lengths.
+# **Exercise 6.1.** Put the pieces together: write one decoder step, from $y_{i-1}$ (`y_prev`) and $s_{i-1}$ (`dec_state`) to the logits of $y_i$, the new state $s_i$ and the weights $\alpha_i$.
+# The order is yours to read from the equations: which state scores the $h_j$, what the GRU reads, what the read-out sees.
+# Return `(logits, new_state, attn_weights)` like `decoder.step`. The check compares your step with the package's, with the same weights, to $10^{-5}$, on batches of several lengths, and names the usual wrong orders.
 
 # %%
 def decoder_step(decoder, y_prev, dec_state, enc_outputs, src_mask, projected_keys):
     """One Bahdanau decoder step: (logits (B, V), s_i (B, H), alpha_i (B, S))."""
     # BEGIN SOLUTION
-    # HINT: embed y_prev; attention(dec_state, enc_outputs, src_mask, projected_keys) gives (c_i, alpha_i);
-    # HINT: the GRU cell takes cat([E y, c_i]) and s_{i-1}; the output layer takes cat([s_i, c_i, E y])
+    # HINT: compute each quantity once its inputs exist: c_i needs s_{i-1}; s_i needs c_i; the logits need s_i
+    # HINT: concatenate in the order the equations write them: [E y_{i-1}; c_i], then [s_i; c_i; E y_{i-1}]
     embedded = decoder.embedding(y_prev)  # E y_{i-1}: (B, E)
     context, attn_weights = decoder.attention(dec_state, enc_outputs, src_mask, projected_keys)  # (B, K), (B, S)
     new_state = decoder.rnn(torch.cat([embedded, context], dim=-1), dec_state)  # s_i: (B, H)
@@ -205,6 +201,14 @@ def decoder_step(decoder, y_prev, dec_state, enc_outputs, src_mask, projected_ke
 
 
 check_decoder_step(decoder_step)
+
+# %% [markdown]
+# The package's `decoder.step` is this step; from here on the notebook uses it. The first step of the untrained model on our batch, from $s_0$ and `<sos>`:
+
+# %%
+logits, new_state, attn_weights = decoder.step(y_prev, dec_state, enc_outputs, src_mask, projected_keys)
+print("logits:", tuple(logits.shape), " s_1:", tuple(new_state.shape), " alpha_1:", tuple(attn_weights.shape))
+print("rows of alpha_1 sum to", [f"{total:.4f}" for total in attn_weights.sum(dim=1).tolist()])
 
 # %% [markdown]
 # ## 4. Teacher forcing

@@ -49,7 +49,7 @@ from rnn_attention import (
 )
 from rnn_attention.environment import course_profile, setup
 from rnn_attention.exercises import check_general_score, check_scaled_dot_scores, check_self_attention_weights
-from rnn_attention.models import build_model
+from rnn_attention.models import build_model, count_parameters
 from rnn_attention.plotting import plot_attention
 from rnn_attention.train import get_config, load_or_train
 from rnn_attention.widgets import scaling_widget
@@ -91,7 +91,7 @@ print("keys h_j:", keys[0].tolist())
 # %%
 dot = DotAttention()
 dot_scores = dot.score(query, keys)  # e_j = s^T h_j: (B, S)
-print("dot scores:", dot_scores[0].tolist(), "| parameters:", sum(p.numel() for p in dot.parameters()))
+print("dot scores:", dot_scores[0].tolist(), "| parameters:", count_parameters(dot))
 
 # %% [markdown]
 # ### The general score
@@ -173,6 +173,22 @@ print("W has shape", tuple(W_big.shape), "| concat == additive:", torch.allclose
 for name, scores in (("dot", dot_scores), ("general", general_scores), ("additive", additive_scores)):
     weights = torch.softmax(scores, dim=-1)  # alpha_j = exp(e_j) / sum_k exp(e_k): (B, S)
     print(f"{name:>8}: alpha = {[f'{a:.4f}' for a in weights[0].tolist()]}")
+
+# %% [markdown]
+# **Exercise 9.1.** Write `general_score(query, keys, W)` for Luong's general score $e_j = s^\top W h_j$, with a query of shape `(B, Dq)`, keys of shape `(B, S, Dk)` and a matrix `W` of shape `(Dq, Dk)`. Return `(B, S)`.
+# The check first tries the pencil example above: it should give $(1, 4, 5)$.
+
+# %%
+def general_score(query, keys, W):
+    """e_j = s^T W h_j for every j: (B, Dq), (B, S, Dk), (Dq, Dk) -> (B, S)."""
+    # BEGIN SOLUTION
+    # HINT: W h_j for all j at once is keys @ W.T, of shape (B, S, Dq); then a dot product with s
+    projected = keys @ W.T  # W h_j: (B, S, Dq)
+    return (projected * query.unsqueeze(1)).sum(dim=-1)  # (B, S)
+    # END SOLUTION
+
+
+check_general_score(general_score)
 
 # %% [markdown]
 # ## 3. Trained on the same task
@@ -344,6 +360,21 @@ print("unscaled at d = 1024 is one-hot (max weight > 0.99):", unscaled["max_weig
 print("scaled at d = 1024 stays spread (entropy > 1.5):", scaling.state["entropy"] > 1.5)
 
 # %% [markdown]
+# **Exercise 9.2.** The scaled score for many queries at once. Write `scaled_dot_scores(query, keys)` that returns the scores $e_{ij} = q_i^\top k_j / \sqrt{d}$ for queries of shape `(B, T, d)` and keys of shape `(B, S, d)`, as a tensor of shape `(B, T, S)`. Section 6 starts from exactly these scores.
+
+# %%
+def scaled_dot_scores(query, keys):
+    """e_ij = q_i . k_j / sqrt(d): (B, T, d), (B, S, d) -> (B, T, S)."""
+    # BEGIN SOLUTION
+    # HINT: query @ keys.transpose(1, 2) gives every q_i . k_j; then divide by math.sqrt(d)
+    d = query.shape[-1]
+    return query @ keys.transpose(1, 2) / math.sqrt(d)
+    # END SOLUTION
+
+
+check_scaled_dot_scores(scaled_dot_scores)
+
+# %% [markdown]
 # ## 6. `scaled_dot_product_attention`, checked against PyTorch
 #
 # With many queries at once, stacked as rows of $Q$ (shape $T \times d$), keys as rows of $K$ ($S \times d$) and values as rows of $V$ ($S \times d_v$), the whole attention is three matrix operations:
@@ -420,6 +451,22 @@ ax = plot_attention(self_weights[0], tokens, tokens, title="self-attention: T x 
 ax.set_xlabel("position u looked at (key)")
 ax.set_ylabel("querying position t")
 ax.figure.tight_layout()
+
+# %% [markdown]
+# **Exercise 9.3.** Write `self_attention_weights(X, W_q, W_k)` that returns the self-attention weights $\alpha = \mathrm{softmax}(Q K^\top / \sqrt{d})$ with $Q = X W_q$, $K = X W_k$, for `X` of shape `(B, T, E)` and `W_q`, `W_k` of shape `(E, d)`. Return `(B, T, T)`; each row must sum to 1.
+
+# %%
+def self_attention_weights(X, W_q, W_k):
+    """alpha = softmax(X W_q (X W_k)^T / sqrt(d)): (B, T, E), (E, d), (E, d) -> (B, T, T)."""
+    # BEGIN SOLUTION
+    # HINT: build Q and K, then the scores as in exercise 9.2, then torch.softmax over the last dimension
+    Q, K = X @ W_q, X @ W_k  # (B, T, d) each
+    scores = Q @ K.transpose(1, 2) / math.sqrt(W_q.shape[1])  # (B, T, T)
+    return torch.softmax(scores, dim=-1)
+    # END SOLUTION
+
+
+check_self_attention_weights(self_attention_weights)
 
 # %% [markdown]
 # ## 8. "Attention sees the whole input, so the encoder RNN is unnecessary"?
@@ -515,56 +562,8 @@ print("embeddings + positions: the two contexts differ (max difference > 0.01):"
 # The answer to the course's question is the same in a Transformer: the weights are computed from the data by a score function whose size does not depend on the length, so any length works.
 
 # %% [markdown]
-# ## 10. Exercises
+# ## 10. Questions to think about
 #
-# **Exercise 9.1.** Write `scaled_dot_scores(query, keys)` that returns the scores $e_{ij} = q_i^\top k_j / \sqrt{d}$ for queries of shape `(B, T, d)` and keys of shape `(B, S, d)`, as a tensor of shape `(B, T, S)`.
-
-# %%
-def scaled_dot_scores(query, keys):
-    """e_ij = q_i . k_j / sqrt(d): (B, T, d), (B, S, d) -> (B, T, S)."""
-    # BEGIN SOLUTION
-    # HINT: query @ keys.transpose(1, 2) gives every q_i . k_j; then divide by math.sqrt(d)
-    d = query.shape[-1]
-    return query @ keys.transpose(1, 2) / math.sqrt(d)
-    # END SOLUTION
-
-
-check_scaled_dot_scores(scaled_dot_scores)
-
-# %% [markdown]
-# **Exercise 9.2.** Write `general_score(query, keys, W)` for Luong's general score $e_j = s^\top W h_j$, with a query of shape `(B, Dq)`, keys of shape `(B, S, Dk)` and a matrix `W` of shape `(Dq, Dk)`. Return `(B, S)`.
-# The check first tries the pencil example of section 2: it should give $(1, 4, 5)$.
-
-# %%
-def general_score(query, keys, W):
-    """e_j = s^T W h_j for every j: (B, Dq), (B, S, Dk), (Dq, Dk) -> (B, S)."""
-    # BEGIN SOLUTION
-    # HINT: W h_j for all j at once is keys @ W.T, of shape (B, S, Dq); then a dot product with s
-    projected = keys @ W.T  # W h_j: (B, S, Dq)
-    return (projected * query.unsqueeze(1)).sum(dim=-1)  # (B, S)
-    # END SOLUTION
-
-
-check_general_score(general_score)
-
-# %% [markdown]
-# **Exercise 9.3.** Write `self_attention_weights(X, W_q, W_k)` that returns the self-attention weights $\alpha = \mathrm{softmax}(Q K^\top / \sqrt{d})$ with $Q = X W_q$, $K = X W_k$, for `X` of shape `(B, T, E)` and `W_q`, `W_k` of shape `(E, d)`. Return `(B, T, T)`; each row must sum to 1.
-
-# %%
-def self_attention_weights(X, W_q, W_k):
-    """alpha = softmax(X W_q (X W_k)^T / sqrt(d)): (B, T, E), (E, d), (E, d) -> (B, T, T)."""
-    # BEGIN SOLUTION
-    # HINT: build Q and K, then the scores as in exercise 9.1, then torch.softmax over the last dimension
-    Q, K = X @ W_q, X @ W_k  # (B, T, d) each
-    scores = Q @ K.transpose(1, 2) / math.sqrt(W_q.shape[1])  # (B, T, T)
-    return torch.softmax(scores, dim=-1)
-    # END SOLUTION
-
-
-check_self_attention_weights(self_attention_weights)
-
-# %% [markdown]
-# **Questions to think about.**
 # 1. The dot score has no parameters. What does the model lose compared with the general score? (Hint: which directions of $h_j$ can the query ignore?)
 # 2. With $d = 64$, by what factor does the spread of unscaled scores exceed that of scaled ones?
 # 3. A sentence of 1,000 tokens: how many weights does one self-attention layer compute? And the RNN decoder of notebook 06 with 1,000 output steps over 1,000 inputs?

@@ -1,4 +1,6 @@
-"""Tests of rnn_attention.evaluate: exact match, token accuracy, accuracy by length, translate."""
+"""Tests of rnn_attention.evaluate: exact match, token accuracy, accuracy by length, translate, row entropy."""
+
+import math
 
 import pytest
 import torch
@@ -9,6 +11,7 @@ from rnn_attention.evaluate import (
     exact_match,
     greedy_outputs,
     length_buckets,
+    row_entropy,
     token_accuracy,
     translate,
 )
@@ -87,3 +90,15 @@ def test_translate_rejects_bad_input_clearly(trained):
         translate(model, "abcdeabcde", vocabs, max_src_len=5)
     with pytest.raises(ValueError, match=r"'x' 'z'"):
         translate(model, "abzx", vocabs)
+
+
+def test_row_entropy_in_nats_zero_for_one_hot_log_S_for_uniform():
+    assert float(row_entropy(torch.full((4,), 0.25))) == pytest.approx(math.log(4))
+    assert float(row_entropy(torch.tensor([0.0, 1.0, 0.0]))) == 0.0
+    weights = torch.tensor([[0.5, 0.5, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0], [0.25, 0.25, 0.25, 0.25]])  # (T, S), zeros = padding
+    entropy = row_entropy(weights)  # (T,)
+    assert entropy.shape == (3,) and torch.isfinite(entropy).all()
+    assert torch.allclose(entropy, torch.tensor([math.log(2), 0.0, math.log(4)]))
+    assert torch.allclose(row_entropy(weights.T, dim=0), entropy)  # any axis
+    half = weights.to(torch.float16)
+    assert row_entropy(half).dtype == torch.float16 and torch.isfinite(row_entropy(half)).all()

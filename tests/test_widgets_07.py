@@ -9,7 +9,7 @@ import torch
 
 from rnn_attention.data import build_vocabs, load_split
 from rnn_attention.models import build_model
-from rnn_attention.widgets import alignment_history_widget, translate_widget
+from rnn_attention.widgets import Explorer, alignment_history_widget, translate_widget
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +73,15 @@ def test_translate_widget_never_raises_even_if_the_model_does(model_and_vocabs):
 
     explorer = translate_widget(Broken(), vocabs, initial_text="1 mars 1955", max_src_len=38)
     assert "could not translate" in explorer.state["error"] and "boom" in explorer.state["error"]
+
+
+def test_translate_widget_is_an_explorer_and_defaults_to_40_symbols(model_and_vocabs):
+    model, vocabs = model_and_vocabs
+    explorer = translate_widget(model, vocabs)
+    assert isinstance(explorer, Explorer) and explorer.max_src_len == 40  # as its docstring says
+    assert explorer.widget.children[-1] is explorer.output  # message line above the redrawn area
+    state = _press(explorer, "1" * 41)
+    assert "at most 40" in state["error"] and "at most 40" in explorer.message.value
 
 
 def _fake_history(steps=(0, 50, 100), lengths=(9, 15, 27), seed=0):

@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import pytest
 import torch
 
-from rnn_attention.widgets import scaling_widget, softmax_entropy
+from rnn_attention.widgets import scaling_widget
 
 
 def test_scaling_widget_controls_and_first_view():
@@ -54,8 +54,6 @@ def test_scaled_softmax_stays_spread_for_every_d():
     assert torch.allclose(explorer.state["scores"] / 8.0, scaled_scores)
 
 
-def test_softmax_entropy_extremes_and_bad_initial_d():
-    assert softmax_entropy(torch.full((4,), 0.25)) == pytest.approx(math.log(4))
-    assert softmax_entropy(torch.tensor([0.0, 1.0, 0.0])) == 0.0
+def test_scaling_widget_rejects_a_bad_initial_d():
     with pytest.raises(ValueError, match="initial_d"):
         scaling_widget(initial_d=3)

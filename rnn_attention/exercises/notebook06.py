@@ -1,0 +1,93 @@
+"""Checks of notebook 06 (training): one decoder step assembled from its pieces, and teacher forcing."""
+
+from __future__ import annotations
+
+import torch
+
+from ..data import Vocab, collate
+from ..masking import lengths_to_mask
+from ..models import AttentionDecoder
+from .core import CheckFailed, CheckResult, expect_close, expect_shape, run_check
+
+__all__ = ["check_decoder_step", "check_teacher_forcing"]
+
+
+def _close(value, reference) -> bool:
+    """True when `value` is a tensor of the reference's shape and numbers (to 1e-5)."""
+    return isinstance(value, torch.Tensor) and value.shape == reference.shape and torch.allclose(value, reference, atol=1e-5)
+
+
+def _explain_order(decoder, inputs, given, expected) -> None:
+    """Fail with the mistake's name when the answer is one of the usual wrong orders of a step."""
+    y_prev, dec_state, enc_outputs, src_mask, projected_keys = inputs
+    logits, new_state, attn_weights = given
+    embedded = decoder.embedding(y_prev)  # E y_{i-1}: (B, E)
+    context, _ = decoder.attention(dec_state, enc_outputs, src_mask, projected_keys)  # c_i from s_{i-1}: (B, K)
+    wrong_orders = {  # in the order a step computes alpha_i, s_i and the logits
+        "alpha_i was scored with the new state s_i; e_ij = a(s_{i-1}, h_j) scores with the previous state "
+        "s_{i-1} (dec_state), so attention comes before the GRU":
+            (attn_weights, expected[2], lambda: decoder.attention(new_state, enc_outputs, src_mask, projected_keys)[1]),
+        "the GRU's input is [E y_{i-1}; c_i], in that order: the embedding first, then the context":
+            (new_state, expected[1], lambda: decoder.rnn(torch.cat([context, embedded], dim=-1), dec_state)),
+        "the read-out saw s_{i-1}; it sees the new state: W_o [s_i; c_i; E y_{i-1}]":
+            (logits, expected[0], lambda: decoder.output(torch.cat([dec_state, context, embedded], dim=-1))),
+    }
+    for message, (value, reference, wrong) in wrong_orders.items():
+        if _close(value, reference):
+            continue
+        try:
+            matches_wrong = _close(value, wrong())
+        except Exception:  # the answer does not even fit this wrong order: nothing to explain here
+            matches_wrong = False
+        if matches_wrong:
+            raise CheckFailed(message)
+
+
+def check_decoder_step(decoder_step) -> CheckResult:
+    """Exercise 6.1: one Bahdanau decoder step, against AttentionDecoder.step with the same weights."""
+
+    def check(fn):
+        with torch.random.fork_rng():
+            torch.manual_seed(6)
+            decoder = AttentionDecoder(vocab_size=11, emb_size=5, hidden_size=6, enc_size=8, attn_size=7).eval()
+            generator = torch.Generator().manual_seed(6)
+            for lengths in ([3], [4, 2], [7, 1, 5]):
+                B, S = len(lengths), max(lengths)
+                src_mask = lengths_to_mask(torch.tensor(lengths), S)  # (B, S)
+                enc_outputs = torch.randn(B, S, 8, generator=generator) * src_mask.unsqueeze(-1)  # (B, S, K)
+                dec_state = torch.randn(B, 6, generator=generator)  # (B, H)
+                y_prev = torch.randint(0, 11, (B,), generator=generator)  # (B,)
+                with torch.no_grad():
+                    projected_keys = decoder.project_keys(enc_outputs)  # (B, S, A)
+                    inputs = (y_prev, dec_state, enc_outputs, src_mask, projected_keys)
+                    expected = decoder.step(*inputs)
+                    given = fn(decoder, *inputs)
+                    if not isinstance(given, tuple) or len(given) != 3:
+                        raise CheckFailed("return three things: (logits, new_state, attn_weights)")
+                    _explain_order(decoder, inputs, given, expected)
+                # in the order a step computes them: alpha_i, then s_i, then the logits
+                for k, what in ((2, "attn_weights alpha_i"), (1, "new_state s_i"), (0, "logits")):
+                    expect_close(given[k], expected[k], f"{what} for source lengths {lengths}")
+        return "alpha_i, s_i and the logits match decoder.step for source lengths [3], [4, 2] and [7, 1, 5]."
+
+    return run_check("Exercise 6.1", check, decoder_step)
+
+
+def check_teacher_forcing(teacher_forcing) -> CheckResult:
+    """Exercise 6.2: tgt_in = <sos> y_1..y_n and tgt_out = y_1..y_n <eos>, as collate builds them."""
+
+    def check(fn):
+        sos, eos = Vocab.SOS, Vocab.EOS
+        for ids in ([7], [5, 9, 4], [4, 12, 10, 10, 11, 6, 4, 5, 8, 13]):
+            tgt_ids = torch.tensor(ids, dtype=torch.long)  # (n,)
+            batch = collate([(torch.tensor([4]), tgt_ids, "x", "y")])
+            given = fn(tgt_ids.clone(), sos, eos)
+            if not isinstance(given, tuple) or len(given) != 2:
+                raise CheckFailed("return two tensors: (tgt_in, tgt_out)")
+            for value, reference, what in zip(given, (batch.tgt_in[0], batch.tgt_out[0]), ("tgt_in", "tgt_out")):
+                expect_shape(value, reference.shape, f"{what} for a target of length {len(ids)}")
+                if value.tolist() != reference.tolist():
+                    raise CheckFailed(f"{what} for target {ids}: expected {reference.tolist()}, got {value.tolist()}")
+        return "tgt_in starts with <sos>, tgt_out ends with <eos>, both of length n + 1."
+
+    return run_check("Exercise 6.2", check, teacher_forcing)

@@ -1,0 +1,42 @@
+"""The checks of notebook 07 (reading the alignments): blank, right and typical wrong answers."""
+
+import pytest
+import torch
+
+from rnn_attention.exercises import check_hard_alignment, check_row_entropy
+
+
+def not_done(*args):
+    raise NotImplementedError
+
+
+RIGHT = [
+    (check_hard_alignment, lambda weights: weights.argmax(dim=-1)),
+    (check_row_entropy, lambda weights: -torch.special.xlogy(weights, weights).sum(dim=-1)),
+]
+
+WRONG = [
+    (check_hard_alignment, lambda weights: weights.argmax(dim=0), "should have shape (3,)"),
+    (check_hard_alignment, lambda weights: weights.argmin(dim=-1), "one source position j per target step i"),
+    (check_row_entropy, lambda weights: -(weights * weights.log()).sum(dim=-1), "0 * log 0 = nan"),
+    (check_row_entropy, lambda weights: -torch.special.xlogy(weights, weights).sum(dim=0), "should have shape"),
+    (check_row_entropy, lambda weights: torch.special.xlogy(weights, weights).sum(dim=-1), "differs from the reference"),
+]
+
+
+@pytest.mark.parametrize("check, fn", [(c, not_done) for c, _ in RIGHT], ids=lambda x: getattr(x, "__name__", ""))
+def test_blank_is_not_attempted(check, fn, capsys):
+    assert check(fn).status == "not attempted"
+    assert "not attempted yet" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("check, fn", RIGHT, ids=lambda x: getattr(x, "__name__", ""))
+def test_right_answer_passes(check, fn, capsys):
+    assert check(fn)
+    assert "passed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("check, fn, message", WRONG, ids=lambda x: getattr(x, "__name__", "") if callable(x) else "")
+def test_wrong_answer_says_why(check, fn, message, capsys):
+    assert check(fn).status == "failed"
+    assert message in capsys.readouterr().out
