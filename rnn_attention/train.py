@@ -33,7 +33,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .models import ATTENTION_KINDS, Seq2Seq, build_model, count_parameters
+from .models import Seq2Seq, attention_kinds, build_model, count_parameters
 
 __all__ = [
     "TrainConfig",
@@ -523,7 +523,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rnn_attention.train", description=__doc__.split("\n")[0])
     parser.add_argument("--task", default="dates", choices=("copy", "reverse", "dates", "numbers"))
     parser.add_argument("--profile", default=None, help=f"one of {sorted(PROFILES)} (default: $COURSE_PROFILE or by device)")
-    parser.add_argument("--attention", default=None, choices=ATTENTION_KINDS)
+    parser.add_argument("--attention", default=None, choices=attention_kinds())
     parser.add_argument("--data", default=None, help="folder with <task>/{train,valid,test}.tsv (default: the repo's data/)")
     parser.add_argument("--out", default=None, help=f"checkpoint folder (default: {DEFAULT_RUNS_DIR})")
     parser.add_argument("--device", default=None, help="auto, cpu, cuda, mps")
