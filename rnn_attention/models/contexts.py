@@ -213,19 +213,20 @@ class AdditiveContext(AdditiveAttention, ContextModule):
     """Bahdanau et al. (2015): c_i = sum_j alpha_ij h_j with e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j).
 
     Luong's "concat" score v^T tanh(W [s; h]) is the same score with W = [W_a U_a],
-    so "concat" names this class too. The trained models compute tanh through
-    tanh(x) = 2 sigmoid(2x) - 1 (`tanh_via_sigmoid=True`, the same numbers to
-    float rounding): a training step on a CPU is faster that way (see
-    AdditiveAttention and `make bench`).
+    so "concat" names this class too. Built from a config, it computes tanh through
+    tanh(x) = 2 sigmoid(2x) - 1 (`tanh_via_sigmoid=True`: the same numbers to float
+    rounding, 1e-6 in float32): PyTorch's CPU tanh costs several times its sigmoid,
+    so a CPU training step is faster (`make bench` reports speedup_fast_tanh).
+    Built directly, AdditiveContext(H, K, A) computes the equation as it reads.
     """
 
     @classmethod
     def from_config(cls, cfg, query_size: int, key_size: int):
-        """A = cfg.attn_size; tanh via sigmoid unless cfg.tanh_via_sigmoid is False."""
+        """A = cfg.attn_size; tanh computed via sigmoid, the faster form on a CPU."""
         attn_size = config_value(cfg, "attn_size")
         if not attn_size:
             raise ValueError("additive attention needs cfg.attn_size, the size A of W_a s + U_a h")
-        return cls(query_size, key_size, int(attn_size), bool(config_value(cfg, "tanh_via_sigmoid", True)))
+        return cls(query_size, key_size, int(attn_size), tanh_via_sigmoid=True)
 
 
 @register_context("dot")
