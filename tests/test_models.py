@@ -209,3 +209,5 @@ def test_encoder_and_decoder_can_be_built_from_pieces():
     logits = model(*random_batch([3, 1]))
     assert logits.shape == (2, 6, V_TGT)
     assert (model.sos_idx, model.eos_idx, model.pad_idx) == (Vocab.SOS, Vocab.EOS, Vocab.PAD)
+    with pytest.raises(TypeError, match="attention must be a ContextModule"):
+        Decoder(V_TGT, E, H, enc.output_size, torch.nn.Linear(H, 2))

@@ -208,6 +208,8 @@ class LocationContext(ContextModule):
         return attend(scores, keys, mask)  # renormalised over the reachable real tokens
 
 
+# AdditiveAttention comes first among the bases, so its project_keys, score and forward
+# are the ones used; ContextModule adds from_config and the s_0 rule.
 @register_context("additive", "concat")
 class AdditiveContext(AdditiveAttention, ContextModule):
     """Bahdanau et al. (2015): c_i = sum_j alpha_ij h_j with e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j).

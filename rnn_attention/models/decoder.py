@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from ..data.vocab import Vocab
+from .contexts import ContextModule
 
 __all__ = ["Decoder"]
 
@@ -28,9 +29,14 @@ __all__ = ["Decoder"]
 class Decoder(nn.Module):
     """s_i = GRU([E y_{i-1}; c_i], s_{i-1}) with c_i from the context module `attention`; no subclass per kind."""
 
-    def __init__(self, vocab_size: int, emb_size: int, hidden_size: int, enc_size: int, attention: nn.Module,
+    def __init__(self, vocab_size: int, emb_size: int, hidden_size: int, enc_size: int, attention: ContextModule,
                  dropout: float = 0.0):
         super().__init__()
+        if not isinstance(attention, ContextModule):
+            raise TypeError(
+                f"attention must be a ContextModule (rnn_attention.models.contexts), got {type(attention).__name__}; "
+                f"build one with build_context(cfg, query_size, key_size)"
+            )
         self.vocab_size, self.hidden_size, self.enc_size = vocab_size, hidden_size, enc_size
         self.embedding = nn.Embedding(vocab_size, emb_size, padding_idx=Vocab.PAD)  # E
         self.dropout = nn.Dropout(dropout)
