@@ -37,7 +37,8 @@ def check_src(src: torch.Tensor, src_lengths: torch.Tensor) -> None:
         raise ValueError(f"src_lengths must be a ({src.shape[0]},) tensor, one length per sentence, got {got}")
     if int(src_lengths.min()) < 1 or int(src_lengths.max()) > src.shape[1]:
         raise ValueError(
-            f"src_lengths must lie in 1..S={src.shape[1]}, got min {int(src_lengths.min())}, max {int(src_lengths.max())}"
+            f"src_lengths must lie in 1..S={src.shape[1]}, "
+            f"got min {int(src_lengths.min())}, max {int(src_lengths.max())}"
         )
 
 
@@ -53,7 +54,7 @@ def reverse_within_lengths(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tens
     return x.gather(1, source.unsqueeze(2).expand(-1, -1, D))  # (B, S, D)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _parameterless_gru(input_size: int, hidden_size: int) -> nn.GRU:
     """A one-direction nn.GRU that owns no parameters: a template that runs with borrowed weights.
 
@@ -121,8 +122,9 @@ class Encoder(nn.Module):
         real = lengths_to_mask(lengths, embedded.shape[1])  # (B, S) True on real tokens
         forward_out = run_one_direction(self.rnn, embedded)  # (B, S, H): padding comes after the real tokens
         # the backward GRU reads each sentence from its last real token: reverse, run, reverse back
-        backward_rev = run_one_direction(self.rnn, reverse_within_lengths(embedded, lengths), backward=True)  # (B, S, H)
-        backward_out = reverse_within_lengths(backward_rev, lengths)  # (B, S, H)
+        reversed_embedded = reverse_within_lengths(embedded, lengths)  # (B, S, E): last real token first
+        backward_rev = run_one_direction(self.rnn, reversed_embedded, backward=True)  # (B, S, H)
+        backward_out = reverse_within_lengths(backward_rev, lengths)  # (B, S, H): back in the sentence's order
         enc_outputs = torch.cat([forward_out, backward_out], dim=2) * real.unsqueeze(2)  # (B, S, 2H), 0 on padding
         rows = torch.arange(embedded.shape[0], device=embedded.device)  # (B,)
         final = torch.cat([forward_out[rows, lengths - 1], backward_out[:, 0]], dim=-1)  # (B, 2H)
