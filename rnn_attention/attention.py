@@ -28,6 +28,7 @@ __all__ = [
     "GeneralAttention",
     "scaled_dot_product_attention",
     "attend",
+    "v_tanh_via_sigmoid",
 ]
 
 
@@ -79,15 +80,31 @@ def attend(scores: torch.Tensor, keys: torch.Tensor, mask: torch.Tensor | None =
     return context, attn_weights
 
 
-class AdditiveAttention(nn.Module):
-    """Bahdanau et al. (2015): e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j)."""
+def v_tanh_via_sigmoid(x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """v^T tanh(x) over the last axis, computed as 2 v^T sigmoid(2x) - sum_k v_k (faster on a CPU).
 
-    def __init__(self, query_size: int, key_size: int, attn_size: int):
+    The identity tanh(x) = 2 sigmoid(2x) - 1 gives v^T tanh(x) = 2 v^T sigmoid(2x) - sum_k v_k.
+    x is overwritten: pass a fresh tensor that autograd has not saved (W_a s + U_a h is one).
+    """
+    hidden = torch.sigmoid_(x.mul_(2))  # (..., A) = sigmoid(2x), in place: no extra memory pass
+    return torch.matmul(hidden, 2 * v) - v.sum()  # (...,): one fused matrix-vector product
+
+
+class AdditiveAttention(nn.Module):
+    """Bahdanau et al. (2015): e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j).
+
+    `score` computes the equation as it reads. tanh_via_sigmoid=True computes the
+    same numbers through tanh(x) = 2 sigmoid(2x) - 1, which is faster on a CPU
+    (PyTorch's CPU tanh costs several times its sigmoid); `make bench` reports both.
+    """
+
+    def __init__(self, query_size: int, key_size: int, attn_size: int, tanh_via_sigmoid: bool = False):
         super().__init__()
         for name, value in (("query_size", query_size), ("key_size", key_size), ("attn_size", attn_size)):
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
         self.query_size, self.key_size, self.attn_size = query_size, key_size, attn_size
+        self.tanh_via_sigmoid = bool(tanh_via_sigmoid)
         self.W_a = nn.Linear(query_size, attn_size, bias=False)  # looks at s_{i-1}
         self.U_a = nn.Linear(key_size, attn_size, bias=False)  # looks at h_j
         self.v_a = nn.Linear(attn_size, 1, bias=False)  # turns A numbers into one score
@@ -109,18 +126,11 @@ class AdditiveAttention(nn.Module):
                 f"got {tuple(projected_keys.shape)}; compute it with project_keys(keys)"
             )
         projected_query = self.W_a(query)  # (B, A)
+        x = projected_keys + projected_query.unsqueeze(1)  # (B, S, A): W_a s_{i-1} + U_a h_j
+        if self.tanh_via_sigmoid:
+            return v_tanh_via_sigmoid(x, self.v_a.weight.squeeze(0))  # (B, S), the same numbers
         # e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j); the same v_a, W_a, U_a for every j
-        x = projected_keys + projected_query.unsqueeze(1)  # (B, S, A)
-        # Speed, same numbers: tanh(x) = 2 sigmoid(2x) - 1, so
-        #   e_ij = v_a^T tanh(x_ij) = 2 v_a^T sigmoid(2 x_ij) - sum_k v_a,k.
-        # PyTorch's CPU tanh is slower than its sigmoid, and tanh is the per-step
-        # bottleneck once U_a h_j is precomputed; `make bench` times both forms
-        # (add_tanh and add_sigmoid in rnn_attention/bench.py) on this machine.
-        # In place on x, a fresh buffer that autograd never saved: no extra memory pass.
-        hidden = torch.sigmoid_(x.mul_(2))  # (B, S, A) = sigmoid(2 x)
-        v = self.v_a.weight.squeeze(0)  # (A,)
-        # v_a as a matrix-vector product: one fused kernel instead of Linear's reshapes
-        return torch.matmul(hidden, 2 * v) - v.sum()  # (B, S)
+        return self.v_a(torch.tanh(x)).squeeze(-1)  # (B, S)
 
     def forward(self, query, keys, mask=None, projected_keys=None):
         """Attend with query s_{i-1} (B, Dq) over keys h_j (B, S, Dk); return (c_i, alpha_i.)."""

@@ -95,7 +95,7 @@ torch.manual_seed(0)
 for kind, cfg in configs.items():
     model = build_model(len(src_vocab), len(tgt_vocab), cfg)
     attention = model.decoder.attention
-    part = "nothing: c is the encoder's summary" if attention is None else (
+    part = "nothing: c is the encoder's summary" if kind == "none" else (
         f"{type(attention).__name__} with {count_parameters(attention)} parameters")
     print(f"{kind:>9}: {part}")
 

@@ -334,6 +334,36 @@ def test_additive_passes_gradcheck():
     )
 
 
+@pytest.mark.parametrize("dtype, atol", [(torch.float64, 1e-12), (torch.float32, 1e-6)], ids=["float64", "float32"])
+def test_fast_tanh_option_gives_the_reference_numbers(dtype, atol):
+    """tanh_via_sigmoid=True: the same scores, weights, contexts and gradients as v_a^T tanh(.)."""
+    reference = make_module("additive", dtype=dtype)
+    fast = AdditiveAttention(DQ, DK, A, tanh_via_sigmoid=True).to(dtype)
+    fast.load_state_dict(reference.state_dict())
+    assert not reference.tanh_via_sigmoid and fast.tanh_via_sigmoid
+    query, keys, mask = make_batch([6, 2, 4], dtype=dtype)
+    torch.testing.assert_close(fast.score(query, keys), reference.score(query, keys), rtol=0, atol=atol)
+    grads = []
+    for module in (reference, fast):
+        q, k = query.clone().requires_grad_(), keys.clone().requires_grad_()
+        module.zero_grad()
+        context, weights = module(q, k, mask, projected_keys=module.project_keys(k))
+        (context.square().sum() + (weights * torch.arange(6.0, dtype=dtype)).sum()).backward()
+        grads.append([context, weights, q.grad, k.grad] + [p.grad for p in module.parameters()])
+    for got, expected in zip(grads[1], grads[0]):
+        torch.testing.assert_close(got, expected, rtol=0, atol=10 * atol)
+    with torch.no_grad():  # 1e-6 in float32 as well, on the tensors the model actually sees
+        torch.testing.assert_close(fast(query, keys, mask)[1], reference(query, keys, mask)[1], rtol=0, atol=atol)
+
+
+def test_reference_score_reads_as_the_equation():
+    """score() is v_a(tanh(W_a s + U_a h)): the linear layers themselves, in that order."""
+    attn = make_module("additive")
+    query, keys, _ = make_batch([4, 2])
+    expected = attn.v_a(torch.tanh(attn.W_a(query).unsqueeze(1) + attn.U_a(keys))).squeeze(-1)
+    torch.testing.assert_close(attn.score(query, keys), expected, rtol=0, atol=0)
+
+
 # ---------------------------------------------------------------- low precision
 
 

@@ -19,10 +19,12 @@ NUMBER_KEYS = [
     "bound_precompute",
     "bound_precompute_tanh",
     "precompute_fraction_of_bound",
+    "speedup_fast_tanh",
     "ms_loop",
     "ms_batched",
     "ms_decode_recompute",
     "ms_decode_precompute",
+    "ms_decode_precompute_tanh",
     "ms_step_recompute",
     "ms_step_precompute",
     "ms_keyproj",
@@ -99,6 +101,18 @@ def test_component_ops_compute_the_attention_step(tiny):
         torch.testing.assert_close(attn.score(query, keys), by_tanh, rtol=0, atol=1e-6)
 
 
+def test_the_fast_path_and_the_reference_form_compute_the_same_decoding(tiny):
+    """The benchmark times the module the models use (sigmoid form) against the equation as it reads."""
+    cfg, (attn, query, keys, mask) = tiny
+    reference = bench.reference_form(attn)
+    assert attn.tanh_via_sigmoid and not reference.tanh_via_sigmoid
+    assert reference.W_a is attn.W_a and reference.v_a is attn.v_a  # the same weights, not a copy
+    fast = bench.decode_precompute(attn, query, keys, mask, cfg.decode_steps)
+    literal = bench.decode_precompute(reference, query, keys, mask, cfg.decode_steps)
+    for a, b in zip(fast, literal):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
+
+
 def test_time_ms_is_a_median_in_milliseconds():
     calls = []
     ms = bench.time_ms(lambda: calls.append(1), repeats=5, warmup=2)
@@ -122,6 +136,8 @@ def check_result(result):
     step_rest = result["ms_step_rest"]
     assert result["bound_precompute"] == pytest.approx((result["ms_keyproj"] + step_rest) / step_rest)
     assert step_rest == min(result["ms_step_rest_tanh"], result["ms_step_rest_sigmoid"])
+    fast_tanh = result["ms_decode_precompute_tanh"] / result["ms_decode_precompute"]
+    assert result["speedup_fast_tanh"] == pytest.approx(fast_tanh)
     assert (result["B"], result["S"], result["H"], result["A"], result["T"]) == (3, 6, 8, 5, 4)
     assert result["num_threads"] == torch.get_num_threads()
     assert result["torch_version"] == torch.__version__
@@ -133,7 +149,7 @@ def test_run_benchmark_returns_every_key(tiny):
     result = bench.run_benchmark(cfg)
     check_result(result)
     table = bench.format_table(result)
-    assert "speedup_vectorized" in table and "bound_precompute" in table
+    assert "speedup_vectorized" in table and "bound_precompute" in table and "speedup_fast_tanh" in table
 
 
 def test_main_json_last_line_is_one_object(capsys):

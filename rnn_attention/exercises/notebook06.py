@@ -6,7 +6,7 @@ import torch
 
 from ..data import Vocab, collate
 from ..masking import lengths_to_mask
-from ..models import AttentionDecoder
+from ..models import build_model
 from .core import CheckFailed, CheckResult, expect_close, expect_shape, run_check
 
 __all__ = ["check_decoder_step", "check_teacher_forcing"]
@@ -44,17 +44,18 @@ def _explain_order(decoder, inputs, given, expected) -> None:
 
 
 def check_decoder_step(decoder_step) -> CheckResult:
-    """Exercise 6.1: one Bahdanau decoder step, against AttentionDecoder.step with the same weights."""
+    """Exercise 6.1: one Bahdanau decoder step, against the package's Decoder.step with the same weights."""
 
     def check(fn):
         with torch.random.fork_rng():
             torch.manual_seed(6)
-            decoder = AttentionDecoder(vocab_size=11, emb_size=5, hidden_size=6, enc_size=8, attn_size=7).eval()
+            sizes = dict(emb_size=5, hidden_size=6, attn_size=7, attention="additive")  # h_j of size K = 2H = 12
+            decoder = build_model(11, 11, sizes).decoder.eval()
             generator = torch.Generator().manual_seed(6)
             for lengths in ([3], [4, 2], [7, 1, 5]):
                 B, S = len(lengths), max(lengths)
                 src_mask = lengths_to_mask(torch.tensor(lengths), S)  # (B, S)
-                enc_outputs = torch.randn(B, S, 8, generator=generator) * src_mask.unsqueeze(-1)  # (B, S, K)
+                enc_outputs = torch.randn(B, S, 12, generator=generator) * src_mask.unsqueeze(-1)  # (B, S, K)
                 dec_state = torch.randn(B, 6, generator=generator)  # (B, H)
                 y_prev = torch.randint(0, 11, (B,), generator=generator)  # (B,)
                 with torch.no_grad():

@@ -1,0 +1,98 @@
+"""Encoder + decoder: teacher-forced training, greedy decoding that keeps the alignments, and build_model.
+
+`build_model` reads two things from the config: the decoder's architecture,
+cfg.decoder ("bahdanau", the only one so far: DECODERS), and the kind of
+context, cfg.attention (the registry of contexts.py). Neither is an if/elif:
+adding an architecture is one entry in DECODERS, adding a kind one class and
+one registry line.
+
+Shapes: B batch, S source length, T target length, H decoder state size,
+K = size of one h_j, V vocabulary size.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..data.vocab import Vocab
+from ..masking import lengths_to_mask
+from .contexts import build_context, config_value
+from .decoder import Decoder
+from .encoder import Encoder
+
+__all__ = ["Seq2Seq", "build_model", "count_parameters", "DECODERS"]
+
+DECODERS: dict[str, type] = {"bahdanau": Decoder}  # cfg.decoder -> decoder class
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameters: it does not depend on any sequence length."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+class Seq2Seq(nn.Module):
+    """Encoder + decoder, with teacher-forced training and greedy decoding that keeps the alignments."""
+
+    def __init__(self, encoder: Encoder, decoder: Decoder, sos_idx: int = Vocab.SOS, eos_idx: int = Vocab.EOS,
+                 pad_idx: int = Vocab.PAD):
+        super().__init__()
+        self.encoder, self.decoder = encoder, decoder
+        self.sos_idx, self.eos_idx, self.pad_idx = sos_idx, eos_idx, pad_idx
+
+    def forward(self, src, src_lengths, tgt_in, return_attention: bool = False):
+        """src (B, S), src_lengths (B,), tgt_in (B, T) -> logits (B, T, V) [, attn (B, T, S) or None]."""
+        enc_outputs, final = self.encoder(src, src_lengths)  # (B, S, K), (B, K)
+        src_mask = lengths_to_mask(src_lengths.to(src.device), src.shape[1])  # (B, S)
+        logits, attn = self.decoder(tgt_in, enc_outputs, final, src_mask)  # (B, T, V), (B, T, S)
+        return (logits, attn) if return_attention else logits
+
+    @torch.no_grad()
+    def greedy_decode(self, src, src_lengths, max_len: int):
+        """Pick the most likely token at each step until every sentence has produced EOS (or max_len steps).
+
+        Returns tokens (B, T) with T <= max_len, EOS included and PAD after it,
+        and attn (B, T, S) (zeros after EOS), or None for a decoder without attention.
+        """
+        enc_outputs, final = self.encoder(src, src_lengths)  # (B, S, K), (B, K)
+        src_mask = lengths_to_mask(src_lengths.to(src.device), src.shape[1])  # (B, S)
+        dec_state = self.decoder.init_state(enc_outputs, final, src_mask)  # (B, H)
+        projected_keys = self.decoder.project_keys(enc_outputs)  # (B, S, A) or None
+        B = src.shape[0]
+        y_prev = torch.full((B,), self.sos_idx, dtype=torch.long, device=src.device)  # (B,)
+        finished = torch.zeros(B, dtype=torch.bool, device=src.device)  # (B,)
+        attn_weights = None  # alpha_0: the context module's own first-step convention
+        tokens, weights = [], []
+        for _ in range(max_len):
+            logits, dec_state, attn_weights = self.decoder.step(
+                y_prev, dec_state, enc_outputs, src_mask, projected_keys, attn_weights
+            )  # (B, V), (B, H), (B, S) or None
+            y_prev = logits.argmax(dim=-1)  # (B,)
+            tokens.append(y_prev.masked_fill(finished, self.pad_idx))  # (B,)
+            if attn_weights is not None:
+                weights.append(attn_weights.masked_fill(finished.unsqueeze(1), 0.0))  # (B, S)
+            finished = finished | (y_prev == self.eos_idx)  # (B,)
+            if bool(finished.all()):
+                break
+        attn = torch.stack(weights, dim=1) if weights else None  # (B, T, S)
+        return torch.stack(tokens, dim=1), attn  # (B, T)
+
+
+def build_model(src_vocab_size: int, tgt_vocab_size: int, cfg) -> Seq2Seq:
+    """Build the Seq2Seq that cfg asks for (cfg: a TrainConfig, or a dict with the same fields).
+
+    cfg.decoder is the architecture (default "bahdanau"), cfg.attention the kind
+    of context (default "additive"; see attention_kinds()); emb_size,
+    hidden_size, dropout size the encoder and decoder, and each context module
+    reads its own fields (attn_size, location_max_len, ...).
+    """
+    architecture = config_value(cfg, "decoder", "bahdanau")
+    if architecture not in DECODERS:
+        raise ValueError(f"decoder must be one of {tuple(DECODERS)}, got {architecture!r}")
+    emb, hidden = config_value(cfg, "emb_size"), config_value(cfg, "hidden_size")
+    dropout = config_value(cfg, "dropout", 0.0)
+    encoder = Encoder(src_vocab_size, emb, hidden, dropout)
+    K = encoder.output_size
+    context = build_context(cfg, query_size=hidden, key_size=K)
+    decoder = DECODERS[architecture](tgt_vocab_size, emb, hidden, K, context, dropout)
+    return Seq2Seq(encoder, decoder)
