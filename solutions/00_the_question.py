@@ -30,14 +30,13 @@
 # On a laptop you will see `CPU`; on a machine with an NVIDIA GPU, `CUDA`.
 
 # %% tags=["nbval-ignore-output"]
+import matplotlib.pyplot as plt
 import torch
 from torch import nn
 
-import matplotlib.pyplot as plt
-
 from rnn_attention import AdditiveAttention
 from rnn_attention.environment import setup
-from rnn_attention.exercises import check_weighted_sum, check_score_param_count
+from rnn_attention.exercises import check_score_param_count, check_weighted_sum
 
 device = setup(seed=0)
 

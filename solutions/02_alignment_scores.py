@@ -29,7 +29,6 @@
 # ## 1. Set-up
 
 # %% tags=["nbval-ignore-output"]
-import matplotlib.pyplot as plt
 import torch
 
 from rnn_attention import AdditiveAttention

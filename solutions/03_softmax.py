@@ -32,7 +32,6 @@
 # %% tags=["nbval-ignore-output"]
 import math
 
-import matplotlib.pyplot as plt
 import torch
 
 from rnn_attention import AdditiveAttention, lengths_to_mask, masked_softmax

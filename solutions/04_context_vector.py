@@ -31,11 +31,10 @@
 # ## 1. Set-up
 
 # %% tags=["nbval-ignore-output"]
+import matplotlib.pyplot as plt
 import torch
 
-import matplotlib.pyplot as plt
-
-from rnn_attention import AdditiveAttention, attend, lengths_to_mask, masked_softmax
+from rnn_attention import AdditiveAttention, lengths_to_mask
 from rnn_attention.environment import setup
 from rnn_attention.exercises import check_context_vector, check_feature_bounds, check_state_gradients
 from rnn_attention.geometry import convex_hull_2d, inside_hull_2d

@@ -31,11 +31,10 @@
 # ## 1. Set-up
 
 # %% tags=["nbval-ignore-output"]
+import matplotlib.pyplot as plt
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
-
-import matplotlib.pyplot as plt
 
 from rnn_attention import AdditiveAttention, lengths_to_mask
 from rnn_attention.environment import setup

@@ -41,16 +41,16 @@
 # The profile comes from the environment variable `COURSE_PROFILE`; without it you get `gpu` when there is a CUDA GPU, else `cpu`.
 
 # %% tags=["nbval-ignore-output"]
-import torch
 import matplotlib.pyplot as plt
+import torch
 
+from rnn_attention import evaluate
+from rnn_attention.data import build_vocabs, load_split
 from rnn_attention.environment import setup
-from rnn_attention.data import load_split, build_vocabs, PairDataset, collate
+from rnn_attention.exercises import check_decoder_step, check_teacher_forcing
 from rnn_attention.masking import lengths_to_mask
 from rnn_attention.models import build_model, count_parameters
-from rnn_attention.train import get_config, default_profile, load_or_train
-from rnn_attention import evaluate
-from rnn_attention.exercises import check_decoder_step, check_teacher_forcing
+from rnn_attention.train import get_config, load_or_train
 
 device = setup(seed=0)
 cfg = get_config(task="dates")  # the profile named by COURSE_PROFILE, else the one that fits this machine

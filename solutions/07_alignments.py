@@ -32,16 +32,17 @@
 # The same configuration as notebook 06, so `load_or_train` finds its checkpoint and loads it.
 
 # %% tags=["nbval-ignore-output"]
-import torch
 import matplotlib.pyplot as plt
+import torch
 
-from rnn_attention.environment import setup
 from rnn_attention.data import load_split
-from rnn_attention.train import get_config, load_or_train
-from rnn_attention.evaluate import row_entropy as package_row_entropy, translate
-from rnn_attention.plotting import plot_attention
-from rnn_attention.widgets import translate_widget, alignment_history_widget
+from rnn_attention.environment import setup
+from rnn_attention.evaluate import row_entropy as package_row_entropy
+from rnn_attention.evaluate import translate
 from rnn_attention.exercises import check_hard_alignment, check_row_entropy
+from rnn_attention.plotting import plot_attention
+from rnn_attention.train import get_config, load_or_train
+from rnn_attention.widgets import alignment_history_widget, translate_widget
 
 device = setup(seed=0)
 cfg = get_config(task="dates")

@@ -30,16 +30,16 @@
 # ## 1. Set-up
 
 # %% tags=["nbval-ignore-output"]
-import torch
 import matplotlib.pyplot as plt
+import torch
 
+from rnn_attention.data import build_vocabs, load_split
 from rnn_attention.environment import setup
-from rnn_attention.data import load_split, build_vocabs
+from rnn_attention.exercises import check_exact_match_by_bucket, check_first_step_weights
+from rnn_attention.experiments.length import experiment_configs, format_table, run_length_experiment
 from rnn_attention.masking import lengths_to_mask
 from rnn_attention.models import build_model, count_parameters
 from rnn_attention.train import load_or_train
-from rnn_attention.experiments.length import experiment_configs, run_length_experiment, format_table
-from rnn_attention.exercises import check_first_step_weights, check_exact_match_by_bucket
 
 device = setup(seed=0)
 

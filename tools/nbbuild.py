@@ -14,7 +14,6 @@ replaced by a stub that raises NotImplementedError, outputs cleared.
 
 from __future__ import annotations
 
-import copy
 import os
 import re
 import sys

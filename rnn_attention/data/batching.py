@@ -70,7 +70,7 @@ class Batch:
     src_text: list[str]
     tgt_text: list[str]
 
-    def to(self, device: torch.device | str, non_blocking: bool = False) -> "Batch":
+    def to(self, device: torch.device | str, non_blocking: bool = False) -> Batch:
         """Return a copy with every tensor on ``device`` (pack_padded_sequence wants lengths.cpu())."""
         moved = {
             f.name: (v.to(device, non_blocking=non_blocking) if torch.is_tensor(v) else v)

@@ -10,23 +10,23 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from functools import lru_cache
+from collections.abc import Iterable, Sequence
+from functools import cache
 from importlib.metadata import version as _dist_version
 from pathlib import Path
-from collections.abc import Iterable, Sequence
 
 from babel.core import get_cldr_version
 
 from .batching import BucketBatchSampler, padding_fraction, random_batches
 from .tasks import (
+    DATE_LOCALES,
     GENERATOR_VERSION,
+    NUMBER_LANGS,
     SEED,
     SPLIT_SIZES,
     SPLITS,
     TASK_DESCRIPTIONS,
     TASKS,
-    DATE_LOCALES,
-    NUMBER_LANGS,
     Pair,
     check_split,
     check_task,
@@ -74,7 +74,7 @@ def read_tsv(path: str | os.PathLike) -> list[Pair]:
     return pairs
 
 
-@lru_cache(maxsize=None)
+@cache
 def _generated(task: str, seed: int) -> dict[str, tuple[Pair, ...]]:
     """Generate a task once per process (tuples, so the cache cannot be changed)."""
     return {split: tuple(pairs) for split, pairs in generate_task(task, seed).items()}

@@ -75,7 +75,7 @@ TASK_DESCRIPTIONS: dict[str, str] = {
 
 def task_rng(task: str, seed: int = SEED) -> random.Random:
     """Return the random generator of one task, derived from the seed by SHA-256."""
-    digest = hashlib.sha256(f"rnn_attention.data:{seed}:{task}".encode("utf-8")).digest()
+    digest = hashlib.sha256(f"rnn_attention.data:{seed}:{task}".encode()).digest()
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 

@@ -45,7 +45,7 @@ class Vocab:
             self.itos.append(sym)
 
     @classmethod
-    def build(cls, texts: Iterable[str], level: str = "char", min_freq: int = 1) -> "Vocab":
+    def build(cls, texts: Iterable[str], level: str = "char", min_freq: int = 1) -> Vocab:
         """Build from training texts: symbols seen at least ``min_freq`` times, sorted."""
         if level not in LEVELS:
             raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
@@ -132,7 +132,7 @@ class Vocab:
         return {"format": _FORMAT, "level": self.level, "itos": list(self.itos)}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Vocab":
+    def from_dict(cls, data: dict) -> Vocab:
         """Rebuild a vocabulary from :meth:`to_dict` output, checking the special tokens."""
         if not isinstance(data, dict) or data.get("format") != _FORMAT:
             raise ValueError(f"not a saved Vocab: expected format {_FORMAT!r}")
@@ -149,7 +149,7 @@ class Vocab:
         Path(path).write_text(text, encoding="utf-8")
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "Vocab":
+    def load(cls, path: str | os.PathLike) -> Vocab:
         """Read a vocabulary written by :meth:`save`."""
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 

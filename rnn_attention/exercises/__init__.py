@@ -7,8 +7,19 @@ Adding a notebook's exercises = one `notebookNN.py` with its `__all__`, its
 three lines here (import, star import, `__all__`), and `tests/test_exercises_NN.py`.
 """
 
-from . import core, notebook00, notebook01, notebook02, notebook03, notebook04
-from . import notebook05, notebook06, notebook07, notebook08, notebook09
+from . import (
+    core,
+    notebook00,
+    notebook01,
+    notebook02,
+    notebook03,
+    notebook04,
+    notebook05,
+    notebook06,
+    notebook07,
+    notebook08,
+    notebook09,
+)
 from .core import *  # noqa: F403
 from .notebook00 import *  # noqa: F403
 from .notebook01 import *  # noqa: F403
