@@ -204,7 +204,9 @@ def scaled_dot_product_attention(query, key, value, mask=None):
             f"{tuple(key.shape)}, {tuple(value.shape)}"
         )
     if query.shape[2] != key.shape[2]:
-        raise ValueError(f"query and key must share the feature size D, got {tuple(query.shape)} and {tuple(key.shape)}")
+        raise ValueError(
+            f"query and key must share the feature size D, got {tuple(query.shape)} and {tuple(key.shape)}"
+        )
     if key.shape[1] != value.shape[1]:
         raise ValueError(f"key and value must share the length S, got {tuple(key.shape)} and {tuple(value.shape)}")
     B, T, D = query.shape
@@ -213,7 +215,9 @@ def scaled_dot_product_attention(query, key, value, mask=None):
         _check_bool_mask(mask, "(B, S) or (B, T, S)")
         # A (B, S) key-padding mask is the same for every query; masked_softmax applies it so.
         if tuple(mask.shape) not in ((B, S), (B, T, S)):
-            raise ValueError(f"mask must have shape (B, S) = {(B, S)} or (B, T, S) = {(B, T, S)}, got {tuple(mask.shape)}")
+            raise ValueError(
+                f"mask must have shape (B, S) = {(B, S)} or (B, T, S) = {(B, T, S)}, got {tuple(mask.shape)}"
+            )
     # e_ij = q_i . k_j / sqrt(D): dividing keeps the scores' spread independent of D
     scores = torch.bmm(query, key.transpose(1, 2)) / math.sqrt(D)  # (B, T, S)
     weights = masked_softmax(scores, mask, dim=-1)  # (B, T, S)

@@ -298,7 +298,9 @@ def test_gradients_reach_real_positions_and_are_exactly_zero_on_padding(kind):
     keys.requires_grad_()
     context, weights = attn(query, keys, mask)
     gen = torch.Generator().manual_seed(5)
-    loss = (context * torch.randn(context.shape, generator=gen)).sum() + (weights * torch.randn(weights.shape, generator=gen)).sum()
+    loss = (context * torch.randn(context.shape, generator=gen)).sum() + (
+        weights * torch.randn(weights.shape, generator=gen)
+    ).sum()
     loss.backward()
     assert torch.all(keys.grad[~mask] == 0)
     assert torch.all(keys.grad.norm(dim=-1)[mask] > 0)  # every real h_j gets a gradient
@@ -386,7 +388,11 @@ def test_low_precision_weights_are_a_distribution(kind, dtype):
 
 def test_scaled_dot_product_matches_hand_formula():
     torch.manual_seed(6)
-    q, k, v = torch.randn(2, 3, 4, dtype=torch.float64), torch.randn(2, 5, 4, dtype=torch.float64), torch.randn(2, 5, 7, dtype=torch.float64)
+    q, k, v = (
+        torch.randn(2, 3, 4, dtype=torch.float64),
+        torch.randn(2, 5, 4, dtype=torch.float64),
+        torch.randn(2, 5, 7, dtype=torch.float64),
+    )
     out, weights = scaled_dot_product_attention(q, k, v)
     scores = torch.einsum("btd,bsd->bts", q, k) / 2.0  # sqrt(D) = sqrt(4)
     expected_w = torch.exp(scores - scores.amax(-1, keepdim=True))
@@ -400,7 +406,11 @@ def test_scaled_dot_product_matches_hand_formula():
 def test_scaled_dot_product_matches_torch(mask_kind, dtype):
     torch.manual_seed(7)
     Bq, T, S, D, Dv = 3, 4, 6, 8, 5
-    q, k, v = torch.randn(Bq, T, D, dtype=dtype), torch.randn(Bq, S, D, dtype=dtype), torch.randn(Bq, S, Dv, dtype=dtype)
+    q, k, v = (
+        torch.randn(Bq, T, D, dtype=dtype),
+        torch.randn(Bq, S, D, dtype=dtype),
+        torch.randn(Bq, S, Dv, dtype=dtype),
+    )
     if mask_kind == "none":
         mask, torch_mask = None, None
     elif mask_kind == "key-padding":
@@ -436,31 +446,123 @@ _additive = AdditiveAttention(DQ, DK, A)
 _general = GeneralAttention(DQ, DK)
 
 BAD_CALLS = {
-    "wrong-batch": (lambda: _additive(torch.randn(3, DQ), _k), ValueError, r"batch size B: query \(3, 4\), keys \(2, 5, 5\)"),
-    "wrong-query-size": (lambda: _additive(torch.randn(2, DQ + 1), _k), ValueError, r"feature size Dq=4, got shape \(2, 5\)"),
-    "wrong-key-size": (lambda: _additive(_q, torch.randn(2, 5, DK + 1)), ValueError, r"feature size Dk=5, got shape \(2, 5, 6\)"),
-    "unbatched-keys": (lambda: _additive(_q, torch.randn(5, DK)), ValueError, r"keys must have shape \(B, S, Dk\).*3 dimensions.*got shape \(5, 5\)"),
-    "unbatched-query": (lambda: _additive(torch.randn(DQ), _k), ValueError, r"query must have shape \(B, Dq\).*got shape \(4,\)"),
+    "wrong-batch": (
+        lambda: _additive(torch.randn(3, DQ), _k),
+        ValueError,
+        r"batch size B: query \(3, 4\), keys \(2, 5, 5\)",
+    ),
+    "wrong-query-size": (
+        lambda: _additive(torch.randn(2, DQ + 1), _k),
+        ValueError,
+        r"feature size Dq=4, got shape \(2, 5\)",
+    ),
+    "wrong-key-size": (
+        lambda: _additive(_q, torch.randn(2, 5, DK + 1)),
+        ValueError,
+        r"feature size Dk=5, got shape \(2, 5, 6\)",
+    ),
+    "unbatched-keys": (
+        lambda: _additive(_q, torch.randn(5, DK)),
+        ValueError,
+        r"keys must have shape \(B, S, Dk\).*3 dimensions.*got shape \(5, 5\)",
+    ),
+    "unbatched-query": (
+        lambda: _additive(torch.randn(DQ), _k),
+        ValueError,
+        r"query must have shape \(B, Dq\).*got shape \(4,\)",
+    ),
     "keys-not-tensor": (lambda: _additive(_q, _k.tolist()), TypeError, r"keys must be a torch.Tensor.*got list"),
-    "int-keys": (lambda: _additive(_q, torch.ones(2, 5, DK, dtype=torch.long)), TypeError, r"floating point.*got dtype torch.int64"),
+    "int-keys": (
+        lambda: _additive(_q, torch.ones(2, 5, DK, dtype=torch.long)),
+        TypeError,
+        r"floating point.*got dtype torch.int64",
+    ),
     "empty-keys": (lambda: _additive(_q, torch.randn(2, 0, DK)), ValueError, r"S = 0.*\(2, 0, 5\)"),
-    "float-mask": (lambda: _additive(_q, _k, torch.ones(2, 5)), TypeError, r"torch.bool tensor of shape \(B, S\).*got torch.float32"),
-    "int-mask": (lambda: _additive(_q, _k, torch.ones(2, 5, dtype=torch.int64)), TypeError, r"torch.bool.*got torch.int64"),
-    "wrong-mask-length": (lambda: _additive(_q, _k, torch.ones(2, 4, dtype=torch.bool)), ValueError, r"mask must have shape \(B, S\) = \(2, 5\).*got \(2, 4\)"),
-    "wrong-mask-batch": (lambda: _additive(_q, _k, torch.ones(1, 5, dtype=torch.bool)), ValueError, r"\(B, S\) = \(2, 5\).*got \(1, 5\)"),
-    "wrong-projected-keys": (lambda: _additive(_q, _k, projected_keys=torch.randn(2, 5, A + 1)), ValueError, r"projected_keys must have shape \(B, S, A\) = \(2, 5, 6\).*got \(2, 5, 7\)"),
-    "project-wrong-key-size": (lambda: _additive.project_keys(torch.randn(2, 5, DK + 2)), ValueError, r"Dk=5, got shape \(2, 5, 7\)"),
+    "float-mask": (
+        lambda: _additive(_q, _k, torch.ones(2, 5)),
+        TypeError,
+        r"torch.bool tensor of shape \(B, S\).*got torch.float32",
+    ),
+    "int-mask": (
+        lambda: _additive(_q, _k, torch.ones(2, 5, dtype=torch.int64)),
+        TypeError,
+        r"torch.bool.*got torch.int64",
+    ),
+    "wrong-mask-length": (
+        lambda: _additive(_q, _k, torch.ones(2, 4, dtype=torch.bool)),
+        ValueError,
+        r"mask must have shape \(B, S\) = \(2, 5\).*got \(2, 4\)",
+    ),
+    "wrong-mask-batch": (
+        lambda: _additive(_q, _k, torch.ones(1, 5, dtype=torch.bool)),
+        ValueError,
+        r"\(B, S\) = \(2, 5\).*got \(1, 5\)",
+    ),
+    "wrong-projected-keys": (
+        lambda: _additive(_q, _k, projected_keys=torch.randn(2, 5, A + 1)),
+        ValueError,
+        r"projected_keys must have shape \(B, S, A\) = \(2, 5, 6\).*got \(2, 5, 7\)",
+    ),
+    "project-wrong-key-size": (
+        lambda: _additive.project_keys(torch.randn(2, 5, DK + 2)),
+        ValueError,
+        r"Dk=5, got shape \(2, 5, 7\)",
+    ),
     "bad-module-size": (lambda: AdditiveAttention(0, DK, A), ValueError, r"query_size must be a positive int, got 0"),
-    "dot-feature-mismatch": (lambda: DotAttention()(_q, _k), ValueError, r"same feature size.*query \(2, 4\) and keys \(2, 5, 5\)"),
-    "dot-float-mask": (lambda: DotAttention()(_q, torch.randn(2, 5, DQ), torch.zeros(2, 5)), TypeError, r"torch.bool.*got torch.float32"),
-    "general-wrong-key-size": (lambda: _general(_q, torch.randn(2, 5, DK + 1)), ValueError, r"Dk=5, got shape \(2, 5, 6\)"),
-    "general-wrong-batch": (lambda: _general(_q, torch.randn(4, 5, DK)), ValueError, r"batch size B: query \(2, 4\), keys \(4, 5, 5\)"),
-    "sdpa-2d-query": (lambda: scaled_dot_product_attention(torch.randn(3, 4), torch.randn(1, 5, 4), torch.randn(1, 5, 2)), ValueError, r"query must have shape \(B, T, D\).*got shape \(3, 4\)"),
-    "sdpa-wrong-batch": (lambda: scaled_dot_product_attention(torch.randn(2, 3, 4), torch.randn(1, 5, 4), torch.randn(1, 5, 2)), ValueError, r"batch size B, got \(2, 3, 4\), \(1, 5, 4\), \(1, 5, 2\)"),
-    "sdpa-wrong-D": (lambda: scaled_dot_product_attention(torch.randn(1, 3, 4), torch.randn(1, 5, 3), torch.randn(1, 5, 2)), ValueError, r"feature size D, got \(1, 3, 4\) and \(1, 5, 3\)"),
-    "sdpa-wrong-S": (lambda: scaled_dot_product_attention(torch.randn(1, 3, 4), torch.randn(1, 5, 4), torch.randn(1, 6, 2)), ValueError, r"length S, got \(1, 5, 4\) and \(1, 6, 2\)"),
-    "sdpa-float-mask": (lambda: scaled_dot_product_attention(torch.randn(1, 3, 4), torch.randn(1, 5, 4), torch.randn(1, 5, 2), torch.ones(1, 5)), TypeError, r"torch.bool.*got torch.float32"),
-    "sdpa-wrong-mask": (lambda: scaled_dot_product_attention(torch.randn(1, 3, 4), torch.randn(1, 5, 4), torch.randn(1, 5, 2), torch.ones(1, 4, dtype=torch.bool)), ValueError, r"\(B, S\) = \(1, 5\) or \(B, T, S\) = \(1, 3, 5\), got \(1, 4\)"),
+    "dot-feature-mismatch": (
+        lambda: DotAttention()(_q, _k),
+        ValueError,
+        r"same feature size.*query \(2, 4\) and keys \(2, 5, 5\)",
+    ),
+    "dot-float-mask": (
+        lambda: DotAttention()(_q, torch.randn(2, 5, DQ), torch.zeros(2, 5)),
+        TypeError,
+        r"torch.bool.*got torch.float32",
+    ),
+    "general-wrong-key-size": (
+        lambda: _general(_q, torch.randn(2, 5, DK + 1)),
+        ValueError,
+        r"Dk=5, got shape \(2, 5, 6\)",
+    ),
+    "general-wrong-batch": (
+        lambda: _general(_q, torch.randn(4, 5, DK)),
+        ValueError,
+        r"batch size B: query \(2, 4\), keys \(4, 5, 5\)",
+    ),
+    "sdpa-2d-query": (
+        lambda: scaled_dot_product_attention(torch.randn(3, 4), torch.randn(1, 5, 4), torch.randn(1, 5, 2)),
+        ValueError,
+        r"query must have shape \(B, T, D\).*got shape \(3, 4\)",
+    ),
+    "sdpa-wrong-batch": (
+        lambda: scaled_dot_product_attention(torch.randn(2, 3, 4), torch.randn(1, 5, 4), torch.randn(1, 5, 2)),
+        ValueError,
+        r"batch size B, got \(2, 3, 4\), \(1, 5, 4\), \(1, 5, 2\)",
+    ),
+    "sdpa-wrong-D": (
+        lambda: scaled_dot_product_attention(torch.randn(1, 3, 4), torch.randn(1, 5, 3), torch.randn(1, 5, 2)),
+        ValueError,
+        r"feature size D, got \(1, 3, 4\) and \(1, 5, 3\)",
+    ),
+    "sdpa-wrong-S": (
+        lambda: scaled_dot_product_attention(torch.randn(1, 3, 4), torch.randn(1, 5, 4), torch.randn(1, 6, 2)),
+        ValueError,
+        r"length S, got \(1, 5, 4\) and \(1, 6, 2\)",
+    ),
+    "sdpa-float-mask": (
+        lambda: scaled_dot_product_attention(
+            torch.randn(1, 3, 4), torch.randn(1, 5, 4), torch.randn(1, 5, 2), torch.ones(1, 5)
+        ),
+        TypeError,
+        r"torch.bool.*got torch.float32",
+    ),
+    "sdpa-wrong-mask": (
+        lambda: scaled_dot_product_attention(
+            torch.randn(1, 3, 4), torch.randn(1, 5, 4), torch.randn(1, 5, 2), torch.ones(1, 4, dtype=torch.bool)
+        ),
+        ValueError,
+        r"\(B, S\) = \(1, 5\) or \(B, T, S\) = \(1, 3, 5\), got \(1, 4\)",
+    ),
 }
 
 

@@ -36,8 +36,21 @@ def trained():
     """A tiny attention model trained briefly on copying short strings."""
     train_pairs, test_pairs = copy_pairs(400, 0), copy_pairs(60, 2)
     vocabs = build_vocabs(train_pairs)
-    cfg = get_config("ci", task="copy", emb_size=16, hidden_size=32, attn_size=16, batch_size=32, epochs=20,
-                     max_steps=150, max_seconds=None, lr=1e-2, warmup_steps=10, snapshot_every=0, progress=False)
+    cfg = get_config(
+        "ci",
+        task="copy",
+        emb_size=16,
+        hidden_size=32,
+        attn_size=16,
+        batch_size=32,
+        epochs=20,
+        max_steps=150,
+        max_seconds=None,
+        lr=1e-2,
+        warmup_steps=10,
+        snapshot_every=0,
+        progress=False,
+    )
     torch.manual_seed(0)
     model = build_model(len(vocabs[0]), len(vocabs[1]), cfg)
     fit(model, make_loader(PairDataset(train_pairs, *vocabs), cfg.batch_size), cfg, torch.device("cpu"))
@@ -95,7 +108,9 @@ def test_translate_rejects_bad_input_clearly(trained):
 def test_row_entropy_in_nats_zero_for_one_hot_log_S_for_uniform():
     assert float(row_entropy(torch.full((4,), 0.25))) == pytest.approx(math.log(4))
     assert float(row_entropy(torch.tensor([0.0, 1.0, 0.0]))) == 0.0
-    weights = torch.tensor([[0.5, 0.5, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0], [0.25, 0.25, 0.25, 0.25]])  # (T, S), zeros = padding
+    weights = torch.tensor(
+        [[0.5, 0.5, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0], [0.25, 0.25, 0.25, 0.25]]
+    )  # (T, S), zeros = padding
     entropy = row_entropy(weights)  # (T,)
     assert entropy.shape == (3,) and torch.isfinite(entropy).all()
     assert torch.allclose(entropy, torch.tensor([math.log(2), 0.0, math.log(4)]))

@@ -23,10 +23,15 @@ def test_checks_of_notebook_05(capsys):
         return padded, lengths_to_mask(torch.tensor([len(s) for s in seqs]), padded.shape[1])
 
     assert check_pad_batch(pad_batch)
-    assert check_pad_batch(lambda seqs: (pad_sequence(seqs, batch_first=True, padding_value=1.0), None)).status == "failed"
+    assert (
+        check_pad_batch(lambda seqs: (pad_sequence(seqs, batch_first=True, padding_value=1.0), None)).status == "failed"
+    )
 
     def one_by_one(attention, query, keys, lengths):
-        contexts, weights = torch.zeros(keys.shape[0], keys.shape[2], dtype=keys.dtype), torch.zeros(keys.shape[:2], dtype=keys.dtype)
+        contexts, weights = (
+            torch.zeros(keys.shape[0], keys.shape[2], dtype=keys.dtype),
+            torch.zeros(keys.shape[:2], dtype=keys.dtype),
+        )
         for b, n in enumerate(lengths.tolist()):
             c, w = attention(query[b : b + 1], keys[b : b + 1, :n])
             contexts[b], weights[b, :n] = c[0], w[0]
@@ -36,4 +41,3 @@ def test_checks_of_notebook_05(capsys):
     assert check_one_by_one(lambda attention, q, k, n: attention(q, k)).status == "failed"  # forgot the lengths
     out = capsys.readouterr().out
     assert out.count("passed") == 3 and "not attempted yet" in out
-

@@ -55,8 +55,11 @@ WRONG = [
     (check_decoder_step, read_out_from_old_state, "it sees the new state"),
     (check_decoder_step, lambda d, y, s, h, m, p: d.step(y, s, h, m, p)[:2], "return three things"),
     (check_teacher_forcing, lambda ids, sos, eos: (torch.cat([torch.tensor([sos]), ids]), ids), "tgt_out"),
-    (check_teacher_forcing, lambda ids, sos, eos: (torch.cat([torch.tensor([eos]), ids]), torch.cat([ids, torch.tensor([sos])])),
-     "expected [1,"),
+    (
+        check_teacher_forcing,
+        lambda ids, sos, eos: (torch.cat([torch.tensor([eos]), ids]), torch.cat([ids, torch.tensor([sos])])),
+        "expected [1,",
+    ),
 ]
 
 

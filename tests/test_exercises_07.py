@@ -20,7 +20,11 @@ WRONG = [
     (check_hard_alignment, lambda weights: weights.argmin(dim=-1), "one source position j per target step i"),
     (check_row_entropy, lambda weights: -(weights * weights.log()).sum(dim=-1), "0 * log 0 = nan"),
     (check_row_entropy, lambda weights: -torch.special.xlogy(weights, weights).sum(dim=0), "should have shape"),
-    (check_row_entropy, lambda weights: torch.special.xlogy(weights, weights).sum(dim=-1), "differs from the reference"),
+    (
+        check_row_entropy,
+        lambda weights: torch.special.xlogy(weights, weights).sum(dim=-1),
+        "differs from the reference",
+    ),
 ]
 
 

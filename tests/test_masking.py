@@ -179,9 +179,7 @@ def test_masked_softmax_large_scores_are_stable(dtype):
     mask = torch.tensor([[1, 1, 1, 1], [1, 1, 0, 1], [1, 1, 1, 0], [1, 0, 0, 0]], dtype=torch.bool)
     weights = masked_softmax(scores, mask).float()
     assert torch.isfinite(weights).all()
-    expected = torch.tensor(
-        [[0.5, 0.5, 0.0, 0.0], [0.5, 0.5, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0]]
-    )
+    expected = torch.tensor([[0.5, 0.5, 0.0, 0.0], [0.5, 0.5, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0]])
     torch.testing.assert_close(weights, expected, rtol=0, atol=1e-3)
     assert torch.all(weights[~mask] == 0)
 
@@ -203,7 +201,11 @@ def test_masked_softmax_large_scores_gradients_are_finite():
         (torch.ones(2, 3), TypeError, r"dtype torch.bool.*got torch.float32"),
         (torch.ones(2, 3, dtype=torch.long), TypeError, r"dtype torch.bool.*got torch.int64"),
         ([[True, True, True]] * 2, TypeError, r"torch.bool tensor, got list"),
-        (torch.ones(2, 4, dtype=torch.bool), ValueError, r"mask of shape \(2, 4\) does not match scores of shape \(2, 3\)"),
+        (
+            torch.ones(2, 4, dtype=torch.bool),
+            ValueError,
+            r"mask of shape \(2, 4\) does not match scores of shape \(2, 3\)",
+        ),
     ],
     ids=["float", "int", "list", "wrong-length"],
 )

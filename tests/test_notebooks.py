@@ -62,7 +62,9 @@ def test_student_version_hides_every_solution(path):
     solution_code = "\n".join(c.source for c in nbbuild.read_source(path).cells if c.cell_type == "code")
     assert "SOLUTION" not in code
     assert code.count("raise NotImplementedError") == solution_code.count("# BEGIN SOLUTION")
-    assert all(not c.get("outputs") and c.get("execution_count") is None for c in student.cells if c.cell_type == "code")
+    assert all(
+        not c.get("outputs") and c.get("execution_count") is None for c in student.cells if c.cell_type == "code"
+    )
 
 
 def test_strip_solutions_keeps_hints_and_indentation():

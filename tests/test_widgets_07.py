@@ -44,7 +44,13 @@ def test_translate_widget_shows_output_and_heat_map(model_and_vocabs):
 
 @pytest.mark.parametrize(
     "text, words",
-    [("", "empty"), ("   ", "empty"), ("1" * 39, "at most 38"), ("3 mai 1999 \u263a", "never saw"), ("Ωμέγα 2001", "never saw")],
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("1" * 39, "at most 38"),
+        ("3 mai 1999 \u263a", "never saw"),
+        ("Ωμέγα 2001", "never saw"),
+    ],
 )
 def test_translate_widget_answers_bad_input_with_a_message(model_and_vocabs, text, words):
     model, vocabs = model_and_vocabs

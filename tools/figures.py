@@ -69,7 +69,8 @@ def render(records: list[dict]) -> str:
             steps += f" of {r['steps_planned']}"
         seconds = f"{r['seconds']:.0f} s" if isinstance(r.get("seconds"), (int, float)) else ""
         metrics = "; ".join(f"{k.replace('_', ' ')} {_number(v)}" for k, v in r.items() if k not in STANDARD)
-        lines.append(f"| {r['name']} | `{r.get('profile', '?')}` | {r.get('machine', '')} | {steps} | {seconds} | {metrics} |")
+        profile, machine = r.get("profile", "?"), r.get("machine", "")
+        lines.append(f"| {r['name']} | `{profile}` | {machine} | {steps} | {seconds} | {metrics} |")
     return "\n".join(lines)
 
 

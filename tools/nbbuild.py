@@ -95,7 +95,9 @@ def student_notebook(path: Path) -> nbformat.NotebookNode:
     return nb
 
 
-def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 1200, env: dict | None = None) -> nbformat.NotebookNode:
+def execute(
+    nb: nbformat.NotebookNode, cwd: Path, timeout: int = 1200, env: dict | None = None
+) -> nbformat.NotebookNode:
     """Run a notebook in a fresh kernel of this interpreter, keeping outputs and widget state.
 
     The kernel sees EXEC_ENV (the `ci` profile), updated with `env` if given.

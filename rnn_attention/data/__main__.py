@@ -16,7 +16,9 @@ from .tasks import SEED, TASKS
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the arguments, then write or check the data files."""
-    parser = argparse.ArgumentParser(prog="python -m rnn_attention.data", description="Write the data files of every task (or --check them).")
+    parser = argparse.ArgumentParser(
+        prog="python -m rnn_attention.data", description="Write the data files of every task (or --check them)."
+    )
     parser.add_argument("--out", default="data", help="folder to write (default: data)")
     parser.add_argument("--tasks", nargs="+", choices=TASKS, default=list(TASKS), help="tasks to make (default: all)")
     parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default: {SEED}, the committed data)")

@@ -56,7 +56,9 @@ def run_check(name: str, check, *args) -> CheckResult:
     try:
         detail = check(*args)
     except NotImplementedError:
-        result = CheckResult(name, "not attempted", "not attempted yet: fill in the function above and run both cells again.")
+        result = CheckResult(
+            name, "not attempted", "not attempted yet: fill in the function above and run both cells again."
+        )
     except CheckFailed as failure:
         result = CheckResult(name, "failed", f"not yet right: {failure}")
     except Exception as error:  # the student's code raised: say what, do not stop the notebook

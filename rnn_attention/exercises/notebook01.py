@@ -29,7 +29,8 @@ def check_final_summary(final_summary) -> CheckResult:
         expect_shape(given, (3, 8), "the summary for B=3, H=4")
         if torch.allclose(given[:, :4], enc_outputs[:, -1, :4]) and not torch.allclose(given[:, :4], expected[:, :4]):
             raise CheckFailed(
-                "the forward half is read at the last padded position; the last *real* position of sentence b is lengths[b] - 1"
+                "the forward half is read at the last padded position; "
+                "the last *real* position of sentence b is lengths[b] - 1"
             )
         expect_close(given[:, :4], expected[:, :4], "the forward half (the forward GRU's final state)")
         expect_close(given[:, 4:], expected[:, 4:], "the backward half (the backward GRU's final state, at position 1)")

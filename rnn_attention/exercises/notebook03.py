@@ -50,7 +50,9 @@ def check_masked_softmax(my_masked_softmax) -> CheckResult:
         empty = torch.tensor([[True, True, False], [False, False, False]])  # second row: padding only
         scores = torch.tensor([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
         given = fn(scores.clone(), empty)
-        expect_finite(given, "the weights of a batch with an all-padding row", "A row with no real position must give zeros.")
+        expect_finite(
+            given, "the weights of a batch with an all-padding row", "A row with no real position must give zeros."
+        )
         expect_close(given, masked_softmax(scores, empty), "the weights of a batch with an all-padding row")
         half = torch.tensor([[1.0, 2.0, 3.0]], dtype=torch.float16)
         given = fn(half, torch.tensor([[True, True, False]]))

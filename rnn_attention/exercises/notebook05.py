@@ -36,7 +36,9 @@ def check_pad_batch(pad_batch) -> CheckResult:
             if not isinstance(given, (tuple, list)) or len(given) != 2:
                 raise CheckFailed(f"return two tensors (padded, mask), got {type(given).__name__}")
             padded, mask = given
-            expect_close(padded, pad_sequence(sequences, batch_first=True), f"padded batch for lengths {lengths}", atol=0)
+            expect_close(
+                padded, pad_sequence(sequences, batch_first=True), f"padded batch for lengths {lengths}", atol=0
+            )
             expect_mask(mask, lengths_to_mask(torch.tensor(lengths)), f"the mask for lengths {lengths}")
         return "zeros after each sentence up to the longest one, and the mask that marks the real tokens."
 

@@ -14,7 +14,11 @@ __all__ = ["check_decoder_step", "check_teacher_forcing"]
 
 def _close(value, reference) -> bool:
     """True when `value` is a tensor of the reference's shape and numbers (to 1e-5)."""
-    return isinstance(value, torch.Tensor) and value.shape == reference.shape and torch.allclose(value, reference, atol=1e-5)
+    return (
+        isinstance(value, torch.Tensor)
+        and value.shape == reference.shape
+        and torch.allclose(value, reference, atol=1e-5)
+    )
 
 
 def _explain_order(decoder, inputs, given, expected) -> None:
@@ -25,12 +29,21 @@ def _explain_order(decoder, inputs, given, expected) -> None:
     context, _ = decoder.attention(dec_state, enc_outputs, src_mask, projected_keys)  # c_i from s_{i-1}: (B, K)
     wrong_orders = {  # in the order a step computes alpha_i, s_i and the logits
         "alpha_i was scored with the new state s_i; e_ij = a(s_{i-1}, h_j) scores with the previous state "
-        "s_{i-1} (dec_state), so attention comes before the GRU":
-            (attn_weights, expected[2], lambda: decoder.attention(new_state, enc_outputs, src_mask, projected_keys)[1]),
-        "the GRU's input is [E y_{i-1}; c_i], in that order: the embedding first, then the context":
-            (new_state, expected[1], lambda: decoder.rnn(torch.cat([context, embedded], dim=-1), dec_state)),
-        "the read-out saw s_{i-1}; it sees the new state: W_o [s_i; c_i; E y_{i-1}]":
-            (logits, expected[0], lambda: decoder.output(torch.cat([dec_state, context, embedded], dim=-1))),
+        "s_{i-1} (dec_state), so attention comes before the GRU": (
+            attn_weights,
+            expected[2],
+            lambda: decoder.attention(new_state, enc_outputs, src_mask, projected_keys)[1],
+        ),
+        "the GRU's input is [E y_{i-1}; c_i], in that order: the embedding first, then the context": (
+            new_state,
+            expected[1],
+            lambda: decoder.rnn(torch.cat([context, embedded], dim=-1), dec_state),
+        ),
+        "the read-out saw s_{i-1}; it sees the new state: W_o [s_i; c_i; E y_{i-1}]": (
+            logits,
+            expected[0],
+            lambda: decoder.output(torch.cat([dec_state, context, embedded], dim=-1)),
+        ),
     }
     for message, (value, reference, wrong) in wrong_orders.items():
         if _close(value, reference):

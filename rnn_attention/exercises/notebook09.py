@@ -70,7 +70,8 @@ def check_self_attention_weights(self_attention_weights) -> CheckResult:
             sums = given.double().sum(dim=-1)
             if not torch.allclose(sums, torch.ones_like(sums), atol=1e-5):
                 raise CheckFailed(
-                    f"each row (one query position i) must sum to 1 over the T key positions, got row sums {shorten(sums)}; "
+                    f"each row (one query position i) must sum to 1 over the T key positions, "
+                    f"got row sums {shorten(sums)}; "
                     "softmax over the last dimension"
                 )
             _, expected = scaled_dot_product_attention(X @ W_q, X @ W_k, X)  # (B, T, T)

@@ -22,8 +22,21 @@ from .config import PROFILES, TrainConfig, get_config
 __all__ = ["SUMMARY_KEYS", "summary", "build_parser", "parse_set", "config_from_args", "main"]
 
 TASKS = ("copy", "reverse", "dates", "numbers")
-SUMMARY_KEYS = ("task", "decoder", "attention", "profile", "exact_match", "token_accuracy", "seconds", "device",
-                "params", "epochs", "steps", "steps_planned", "stopped_by_time")
+SUMMARY_KEYS = (
+    "task",
+    "decoder",
+    "attention",
+    "profile",
+    "exact_match",
+    "token_accuracy",
+    "seconds",
+    "device",
+    "params",
+    "epochs",
+    "steps",
+    "steps_planned",
+    "stopped_by_time",
+)
 NONE_WORDS = ("none", "null")
 TRUE_WORDS = ("1", "true", "yes")
 
@@ -37,16 +50,25 @@ def build_parser() -> argparse.ArgumentParser:
     """The command line of `python -m rnn_attention.train`."""
     parser = argparse.ArgumentParser(prog="python -m rnn_attention.train", description=__doc__.split("\n")[0])
     parser.add_argument("--task", default="dates", choices=TASKS)
-    parser.add_argument("--profile", default=None, help=f"one of {sorted(PROFILES)} (default: $COURSE_PROFILE or by device)")
+    parser.add_argument(
+        "--profile", default=None, help=f"one of {sorted(PROFILES)} (default: $COURSE_PROFILE or by device)"
+    )
     parser.add_argument("--attention", default=None, choices=attention_kinds())
-    parser.add_argument("--data", default=None, help="folder with <task>/{train,valid,test}.tsv (default: the repo's data/)")
+    parser.add_argument(
+        "--data", default=None, help="folder with <task>/{train,valid,test}.tsv (default: the repo's data/)"
+    )
     parser.add_argument("--out", default=None, help=f"checkpoint folder (default: {DEFAULT_RUNS_DIR})")
     parser.add_argument("--device", default=None, help="auto, cpu, cuda, mps")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--max-seconds", type=float, default=None)
     parser.add_argument("--max-steps", type=int, default=None)
-    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                        help="override any TrainConfig field, e.g. --set hidden_size=32 (repeatable)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="override any TrainConfig field, e.g. --set hidden_size=32 (repeatable)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON line, last")
     return parser
@@ -81,8 +103,14 @@ def parse_set(items) -> dict:
 def config_from_args(args) -> TrainConfig:
     """The TrainConfig the parsed command line asks for."""
     overrides = {"task": args.task, **parse_set(args.set)}
-    for name, value in (("attention", args.attention), ("data_dir", args.data), ("device", args.device),
-                        ("seed", args.seed), ("max_seconds", args.max_seconds), ("max_steps", args.max_steps)):
+    for name, value in (
+        ("attention", args.attention),
+        ("data_dir", args.data),
+        ("device", args.device),
+        ("seed", args.seed),
+        ("max_seconds", args.max_seconds),
+        ("max_steps", args.max_steps),
+    ):
         if value is not None:
             overrides[name] = value
     if args.no_progress or args.json:

@@ -76,8 +76,9 @@ class TranslateExplorer(Explorer):
             return None
         S = len(self.state["src_tokens"])
         figure, ax = plt.subplots(figsize=(max(4.0, 1.8 + 0.3 * S), 4.0))
-        plot_attention(self.state["weights"], self.state["src_tokens"], self.state["tgt_tokens"], ax=ax,
-                       title=self.state["text"])
+        plot_attention(
+            self.state["weights"], self.state["src_tokens"], self.state["tgt_tokens"], ax=ax, title=self.state["text"]
+        )
         figure.tight_layout()
         return figure
 
@@ -88,8 +89,9 @@ class TranslateExplorer(Explorer):
         self.message.value = f"<span style='color:{colour}'>{html.escape(self.state['text'])}</span>"
 
 
-def translate_widget(model, vocabs, initial_text: str = "Freitag, 16. Oktober 2065", max_src_len: int | None = None,
-                     max_len: int = 20) -> TranslateExplorer:
+def translate_widget(
+    model, vocabs, initial_text: str = "Freitag, 16. Oktober 2065", max_src_len: int | None = None, max_len: int = 20
+) -> TranslateExplorer:
     """A translate-your-own-input box for a trained Seq2Seq.
 
     Inputs longer than `max_src_len` symbols get a message instead of a translation. It defaults to
@@ -114,7 +116,9 @@ class AlignmentHistoryExplorer(Explorer):
         if initial_step is None:
             initial_step = steps[-1]
         if initial_step not in self.snapshots:
-            raise ValueError(f"initial_step must be one of the recorded steps {steps[0]}..{steps[-1]}, got {initial_step}")
+            raise ValueError(
+                f"initial_step must be one of the recorded steps {steps[0]}..{steps[-1]}, got {initial_step}"
+            )
         require_between("initial_probe", initial_probe, 0, len(self.probe_src) - 1)
         self.step = widgets.SelectionSlider(
             options=steps,
@@ -150,9 +154,11 @@ class AlignmentHistoryExplorer(Explorer):
             "correct": output == self.probe_tgt[k],
             "mean_entropy": mean_entropy,
             "uniform_entropy": uniform_entropy,
-            "text": (f"step {step}: greedy output {output!r} "
-                     f"({'right' if output == self.probe_tgt[k] else 'target ' + self.probe_tgt[k]}), "
-                     f"mean row entropy {mean_entropy:.2f} nats (uniform: {uniform_entropy:.2f})"),
+            "text": (
+                f"step {step}: greedy output {output!r} "
+                f"({'right' if output == self.probe_tgt[k] else 'target ' + self.probe_tgt[k]}), "
+                f"mean row entropy {mean_entropy:.2f} nats (uniform: {uniform_entropy:.2f})"
+            ),
         }
 
     def draw(self):

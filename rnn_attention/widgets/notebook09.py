@@ -77,7 +77,9 @@ class ScalingExplorer(Explorer):
         return figure
 
 
-def scaling_widget(n_keys: int = 10, max_d: int = 1024, initial_d: int = 16, initial_scaled: bool = False, seed: int = 0):
+def scaling_widget(
+    n_keys: int = 10, max_d: int = 1024, initial_d: int = 16, initial_scaled: bool = False, seed: int = 0
+):
     """A slider over the key size d and a 'scale by sqrt(d)' box: unscaled dot products saturate the softmax."""
     d_options = [2**k for k in range(0, max_d.bit_length()) if 2**k <= max_d]
     if initial_d not in d_options:
