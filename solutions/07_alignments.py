@@ -144,7 +144,7 @@ for i, (token, j) in enumerate(zip(tgt_tokens, positions.tolist())):
 # %%
 test_pairs = load_split("dates", "test")
 year_mass = []
-for source, target in test_pairs[:200]:
+for source, _target in test_pairs[:200]:
     _, weights, _, _ = translate(model, source, vocabs)  # (T_y, T_x)
     year_mass.append(weights[:4, -4:].sum(dim=1).mean().item())  # rows of YYYY, columns of the last 4 characters
 year_mass = torch.tensor(year_mass)

@@ -93,7 +93,7 @@ def hand_general(attn, query, keys, mask):
     s, h = query.tolist(), keys.tolist()
     scores = [
         [
-            sum(s[b][k] * W[k][l] * h[b][j][l] for k in range(len(s[b])) for l in range(len(h[b][j])))
+            sum(s[b][k] * W[k][m] * h[b][j][m] for k in range(len(s[b])) for m in range(len(h[b][j])))
             for j in range(len(h[b]))
         ]
         for b in range(len(h))

@@ -63,7 +63,7 @@ def test_bucket_sampler_covers_every_index_once_per_epoch():
     lengths = [(i * 37) % 101 + 1 for i in range(1000)]
     sampler = BucketBatchSampler(lengths, batch_size=32, seed=3)
     epochs = []
-    for epoch in range(3):
+    for _ in range(3):
         batches = list(sampler)  # each pass moves to the next epoch
         flat = [i for b in batches for i in b]
         assert sorted(flat) == list(range(1000))

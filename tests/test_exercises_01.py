@@ -22,7 +22,7 @@ RIGHT = [
 ]
 
 WRONG = [
-    (check_final_summary, lambda o, l: o[:, -1], "last *real* position"),
+    (check_final_summary, lambda o, lengths: o[:, -1], "last *real* position"),
     (check_numbers_seen, lambda T_x, H: (H, T_x * H), "expected (without, with)"),
 ]
 
