@@ -1,6 +1,6 @@
 """Render the executed instructor notebooks as a static web site.
 
-    python tools/site.py [OUT]          solutions/NN_*.ipynb -> OUT/ (default _site/)
+    python tools/site.py [OUT]                solutions/NN_*.ipynb -> OUT/ (default _site/)
     python tools/site.py --check-pins [DIR]   re-derive the script hashes below from the npm registry
                                               (and keep the npm tarballs in DIR)
 
@@ -64,16 +64,19 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 #                        prototype pollution CVE-2024-38999, 2.3.8 is the newest release (same fix, reworded).
 #   mathjax 3.2.2        the version JupyterLab 4.6.6 itself typesets with; `es5/tex-chtml-full.js` is a single
 #                        file with every TeX extension, so no further script is fetched to typeset (MathJax 2's
-#                        loader fetches about ten more files, which no integrity attribute can cover).
+#                        loader fetches several more files, which no integrity attribute can cover).
+# Not vendored into _site/: the three files and the fonts they load are about 5 MB of minified code that the repo
+# would have to carry (make site must not fetch them), for readers who are online anyway when they open the pages.
 #
 # How the hashes were computed, and how to update them: for each entry, fetch the npm tarball
 # (`npm pack PACKAGE@VERSION`, or the `dist.tarball` URL that `npm view PACKAGE@VERSION` prints), check it against
 # the registry's `dist.integrity` (sha512), unpack it and hash the file the page requests (`package/PATH`):
 #     openssl dgst -sha384 -binary package/PATH | openssl base64 -A
 # `python tools/site.py --check-pins` does exactly that (network: registry.npmjs.org only) and prints what to paste
-# here (`--check-pins DIR` also keeps the tarballs in DIR, for the browser test's COURSE_SITE_NPM_DIR). To update, change VERSION (and PATH if the package moved the file), run it, paste the new integrity, rebuild
-# with `make site` and check a page in a browser online. tests/test_site.py checks the built pages against these
-# constants without a network.
+# here; `--check-pins DIR` also keeps the tarballs in DIR, for COURSE_SITE_NPM_DIR (tests/test_site.py and the
+# browser test then check the hashes and the live pages against them, offline). To update: change VERSION (and PATH
+# if the package moved the file), run it, paste the new integrity, `make site`, look at a page online.
+# tests/test_site.py checks the built pages against these constants without a network.
 CDN = "https://unpkg.com"
 
 
