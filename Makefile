@@ -29,12 +29,30 @@ help:
 	@echo "make check-profile PROFILE=cpu  run the training notebooks under a profile; fail on a False claim"
 	@echo "make figures    rewrite the README's table of figures from the stored results"
 
+# pip stays the version the venv ships: `pip install --upgrade pip` fetched whatever pip was newest on every new
+# install. Only a pip too old to install a pyproject.toml project in editable mode (before 21.3, as in
+# Python 3.10.0-3.10.2) is replaced, by exactly PIP_VERSION. pip runs --quiet (errors still show), so the
+# install says what it does and how long it took.
+PIP_VERSION := 26.3
+PIP := $(PY) -m pip --disable-pip-version-check
+PIP_TOO_OLD := import re, pip; raise SystemExit(tuple(map(int, re.match(r"(\d+)\.(\d+)", pip.__version__).groups())) >= (21, 3))
+
 $(STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[lab,test]"
-	@rm -f $(VENV)/.installed-*
-	@touch $@
+	@start=$$(date +%s); \
+	if test -x $(PY); then \
+	  echo "make: pyproject.toml changed, updating the course in $(VENV)/ (usually under a minute) ..."; \
+	else \
+	  echo "make: installing the course into $(VENV)/ (first time only: about 2-4 minutes, torch is the big one) ..."; \
+	  $(PYTHON) -m venv $(VENV) || exit 1; \
+	fi; \
+	if $(PY) -c '$(PIP_TOO_OLD)'; then \
+	  echo "make: this venv's pip $$($(PY) -c 'import pip; print(pip.__version__)') cannot install in editable mode; installing pip==$(PIP_VERSION)"; \
+	  $(PIP) install --quiet "pip==$(PIP_VERSION)" || exit 1; \
+	fi; \
+	echo "make: pip is installing torch, JupyterLab and the other pinned packages (quiet until done) ..."; \
+	$(PIP) install --quiet -e ".[lab,test]" || exit 1; \
+	rm -f $(VENV)/.installed-*; touch $@; \
+	echo "make: installed in $$(( $$(date +%s) - start )) s; make skips this step until pyproject.toml changes"
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab $(ROOT_FLAG) --port=$(PORT) --ServerApp.root_dir="$(CURDIR)" \

@@ -5,7 +5,11 @@ collects this file). The test starts JupyterLab on 127.0.0.1 on a free port
 with a random token, opens a derivation notebook, runs all cells, moves the
 "source length T_x" slider with the keyboard and checks that the widget's text
 line then reports as many weights as the new T_x. It also opens the static site
-(`_site/index.html`) and follows a link.
+(`_site/index.html`) and follows a link; with COURSE_SITE_NPM_DIR (a folder of
+the npm tarballs of the site's pinned scripts, `tools/site.py --check-pins DIR`)
+it answers unpkg.com from them and checks that the pinned scripts pass their
+integrity check, draw the widgets and typeset the equations, and that a tampered
+html-manager is refused.
 
 Chromium is the system one (Debian: `apt-get install chromium`), found with
 `shutil.which("chromium")`; Playwright never downloads a browser here. Without
@@ -459,3 +463,77 @@ def test_static_site_opens(browser, tmp_path):
             snapshot.wait_for(state="hidden", timeout=5_000)
     finally:
         page.close()
+
+
+def test_static_site_pinned_scripts_draw(browser, tmp_path):
+    """The pinned scripts (tools/site.py, PINNED_SCRIPTS) pass their integrity check, draw the widgets, typeset.
+
+    No network here, so unpkg.com is answered from the npm tarballs in COURSE_SITE_NPM_DIR (fill it with
+    `python tools/site.py --check-pins DIR`); a tampered html-manager must then be refused by the browser.
+    """
+    import importlib.util
+    import mimetypes
+    import tarfile
+
+    folder = os.environ.get("COURSE_SITE_NPM_DIR")
+    if not folder:
+        pytest.skip("set COURSE_SITE_NPM_DIR to a folder of the pinned npm tarballs (tools/site.py --check-pins DIR)")
+    spec = importlib.util.spec_from_file_location("course_site", ROOT / "tools" / "site.py")
+    course_site = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(course_site)
+    site = tmp_path / "_site"
+    course_site.build_site(site)
+    pages = [p for p in sorted(site.glob("[0-9][0-9]_*.html")) if '<div class="widget-snapshot">' in p.read_text(encoding="utf-8")]
+    assert pages, "no page with a widget"
+
+    files = {}  # "https://unpkg.com/PACKAGE@VERSION/" -> the tarball, opened
+    for script in course_site.PINNED_SCRIPTS:
+        files[f"{course_site.CDN}/{script.package}@{script.version}/"] = tarfile.open(Path(folder) / course_site.tarball_name(script))
+
+    def serve(route, tamper: str = ""):
+        url = route.request.url
+        for prefix, archive in files.items():
+            if url.startswith(prefix):
+                path = url[len(prefix):].split("?")[0].split("#")[0]
+                try:
+                    body = archive.extractfile(f"package/{path}").read()
+                except KeyError:
+                    return route.fulfill(status=404, body=b"")
+                if tamper and tamper in url:
+                    body += b"\n// one byte more than the hash allows"
+                kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
+                return route.fulfill(status=200, body=body, headers={"Content-Type": kind, "Access-Control-Allow-Origin": "*"})
+        return route.continue_() if url.startswith(("file:", "data:")) else route.abort()
+
+    state = """() => ({
+      drawn: document.querySelectorAll('.widget-subarea .lm-Widget').length,
+      snapshots: Array.from(document.querySelectorAll('.widget-snapshot')).filter(s => s.offsetParent !== null).length,
+      typeset: document.querySelectorAll('mjx-container').length,
+    })"""
+    for tamper in ("", "embed-amd.js"):
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.route("**/*", lambda route: serve(route, tamper))
+        try:
+            page.goto(pages[0].as_uri(), wait_until="load", timeout=PAGE_LOAD_S * 1000)
+            if not tamper:
+                page.locator(".widget-subarea .lm-Widget").first.wait_for(timeout=30_000)
+                page.locator(".widget-snapshot").first.wait_for(state="hidden", timeout=10_000)
+                page.locator("mjx-container").first.wait_for(state="attached", timeout=30_000)
+                seen = page.evaluate(state)
+                assert seen["drawn"] and not seen["snapshots"] and seen["typeset"], seen
+                assert not errors, f"JavaScript errors with the pinned scripts: {errors}"
+                path = artifact("site_live_widget.png")
+                page.locator(".widget-subarea").first.scroll_into_view_if_needed()
+            else:
+                page.wait_for_timeout(3_000)
+                seen = page.evaluate(state)
+                assert not seen["drawn"] and seen["snapshots"], f"a tampered html-manager ran: {seen}"
+                assert any("integrity" in e for e in errors), errors
+                path = artifact("site_tampered_widget.png")
+            page.screenshot(path=str(path))
+            print(f"{'tampered html-manager' if tamper else 'pinned scripts'}: {seen}; screenshot: {path}")
+        finally:
+            page.close()
