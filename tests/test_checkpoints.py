@@ -1,6 +1,7 @@
 """Tests of rnn_attention.train.checkpoints and the CLI: round trip, load-or-train, corruption, the lock."""
 
 import json
+import re
 import threading
 import warnings
 
@@ -108,3 +109,28 @@ def test_cli_prints_json_summary_last(tmp_path, copy_task_dir, capsys):
     assert train_main(argv)["loaded"] is True  # the second time it loads
     with pytest.raises(SystemExit, match="FIELD=VALUE"):
         train_main(["--set", "hiden_size=8"])
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--set", "hidden_size=abc"], r"--set hidden_size: expected an int, got 'abc'"),
+        (["--profile", "turbo"], r"unknown profile 'turbo': expected one of \['ci', 'cpu', 'gpu'\]"),
+        (["--set", "epochs=0"], r"TrainConfig.epochs must be >= 1, got 0"),
+        (["--max-steps", "-5"], r"TrainConfig.max_steps must be >= 1, got -5"),
+        (["--set", "hiden_size=3"], r"--set expects FIELD=VALUE with FIELD one of"),
+    ],
+)
+def test_cli_bad_arguments_give_one_line_not_a_traceback(argv, message):
+    with pytest.raises(SystemExit) as stop:
+        train_main(["--task", "copy", "--profile", "ci", *argv] if "--profile" not in argv else ["--task", "copy", *argv])
+    text = str(stop.value.code)
+    assert re.search(message, text), text
+    assert "\n" not in text and "Traceback" not in text
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message of a machine without CUDA")
+def test_cli_cuda_without_cuda_is_one_line():
+    with pytest.raises(SystemExit) as stop:
+        train_main(["--task", "copy", "--profile", "ci", "--device", "cuda"])
+    assert re.search(r"device 'cuda' is not available on this machine .*use one of \['auto', 'cpu'", str(stop.value.code))
