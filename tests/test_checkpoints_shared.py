@@ -12,7 +12,6 @@ import stat
 import subprocess
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import pytest
@@ -26,7 +25,6 @@ from rnn_attention.train.checkpoints import (
     config_differences,
     runs_dir,
 )
-from rnn_attention.train.config import config_hash
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,12 +14,12 @@ One module per job, as in nanoGPT:
 
 from .checkpoints import (
     CHECKPOINT_FORMAT,
-    runs_dir,
     TrainedRun,
     checkpoint_path,
     load_checkpoint,
     load_or_train,
     prepare_data,
+    runs_dir,
     save_checkpoint,
     train_model,
 )

@@ -58,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--data", default=None, help="folder with <task>/{train,valid,test}.tsv (default: the repo's data/)"
     )
-    parser.add_argument("--out", default=None, help="checkpoint folder (default: $COURSE_RUNS_DIR, else runs/ in the course checkout)")
+    parser.add_argument(
+        "--out", default=None, help="checkpoint folder (default: $COURSE_RUNS_DIR, else runs/ in the course checkout)"
+    )
     parser.add_argument("--device", default=None, help="auto, cpu, cuda, mps")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--max-seconds", type=float, default=None)
