@@ -42,7 +42,6 @@ import ast
 import contextlib
 import csv
 import functools
-import hashlib
 import io
 import json
 import os
@@ -187,7 +186,7 @@ def _not_yet(*args):
     raise NotImplementedError
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def course_exercises(stem: str) -> tuple[Exercise, ...]:
     """The exercises of solutions/<stem>.py, labelled by running each check once on a blank function."""
     source = ROOT / "solutions" / f"{stem}.py"
@@ -240,7 +239,11 @@ def expected_exercises(path: Path) -> list[str]:
 def add_missing(verdicts: list[Verdict], expected: list[str]) -> list[Verdict]:
     """Add a 'missing' verdict for each expected exercise that has none."""
     seen = {v.exercise for v in verdicts}
-    missing = [Verdict(name, "missing", "no verdict: the exercise's function is not in the notebook") for name in expected if name not in seen]
+    missing = [
+        Verdict(name, "missing", "no verdict: the exercise's function is not in the notebook")
+        for name in expected
+        if name not in seen
+    ]
     return sorted(verdicts + missing, key=_exercise_key)
 
 
@@ -303,7 +306,7 @@ def _copy_course(target: Path) -> None:
 
 
 def _read_only(folder: Path) -> None:
-    for dirpath, dirnames, filenames in os.walk(folder):
+    for dirpath, _dirnames, filenames in os.walk(folder):
         for name in filenames:
             os.chmod(os.path.join(dirpath, name), 0o444)
         os.chmod(dirpath, 0o555)
@@ -366,7 +369,13 @@ class Sandbox:
                         os.chown(os.path.join(dirpath, filename), uid, uid)
             (self.tmp / "root").mkdir()
             home = "/home/student"
-            run = {"fd_in": to_worker_r, "fd_out": from_worker_w, "course": "/course", "cells": "/grade/cells.json", "functions": self.functions}
+            run = {
+                "fd_in": to_worker_r,
+                "fd_out": from_worker_w,
+                "course": "/course",
+                "cells": "/grade/cells.json",
+                "functions": self.functions,
+            }
             spec = {
                 "root": str(self.tmp / "root"),
                 "uid": uid,
@@ -383,13 +392,30 @@ class Sandbox:
                 "env": _child_env(home, "/course"),
                 "run": run,
             }
-            command = ["unshare", "--mount", "--pid", "--net", "--ipc", "--fork", "--kill-child",
-                       sys.executable, "-I", str(self.tmp / "grade" / "worker.py"), "boot", json.dumps(spec)]
+            command = [
+                "unshare",
+                "--mount",
+                "--pid",
+                "--net",
+                "--ipc",
+                "--fork",
+                "--kill-child",
+                sys.executable,
+                "-I",
+                str(self.tmp / "grade" / "worker.py"),
+                "boot",
+                json.dumps(spec),
+            ]
             env, cwd = {"PATH": "/usr/bin:/bin"}, str(self.tmp)
         else:
             home = str(self.tmp / "home")
-            run = {"fd_in": to_worker_r, "fd_out": from_worker_w, "course": str(self.tmp / "course"),
-                   "cells": str(self.tmp / "grade" / "cells.json"), "functions": self.functions}
+            run = {
+                "fd_in": to_worker_r,
+                "fd_out": from_worker_w,
+                "course": str(self.tmp / "course"),
+                "cells": str(self.tmp / "grade" / "cells.json"),
+                "functions": self.functions,
+            }
             command = [sys.executable, "-I", str(self.tmp / "grade" / "worker.py"), "run", json.dumps(run)]
             env, cwd = _child_env(home, str(self.tmp / "course")), home
         self.process = subprocess.Popen(
@@ -415,7 +441,7 @@ class Sandbox:
             with contextlib.suppress(OSError):
                 os.close(fd)
         self.log.close()
-        for dirpath, dirnames, _ in os.walk(self.tmp):  # the read-only copies must be writable to delete
+        for dirpath, _dirnames, _ in os.walk(self.tmp):  # the read-only copies must be writable to delete
             os.chmod(dirpath, 0o755)
         shutil.rmtree(self.tmp, ignore_errors=True)
         return False
@@ -498,7 +524,9 @@ class Sandbox:
             try:
                 value = torch.load(io.BytesIO(blob), weights_only=True, map_location="cpu")
             except Exception as error:
-                raise _student_exception("UnreadableReturnValue", f"the grader could not read the returned value ({error})") from None
+                raise _student_exception(
+                    "UnreadableReturnValue", f"the grader could not read the returned value ({error})"
+                ) from None
             return _restore(value)
         if header.get("type") == "raised":
             kind, message = header.get("kind"), str(header.get("message", ""))[:4000]
@@ -590,7 +618,7 @@ def _preload_course() -> None:
 # ------------------------------------------------------------ grading
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _probe(isolation: str) -> str | None:
     """None when the worker can start in this mode here, else why not (run once per process)."""
     deadline = time.monotonic() + 120
@@ -675,7 +703,11 @@ def _run(box: Sandbox, exercises: tuple[Exercise, ...], report: Report) -> None:
             continue
         if defined.get(exercise.function) is not True:
             report.verdicts.append(
-                Verdict(exercise.label, "missing", f"no function `{exercise.function}` in the notebook (deleted, renamed, or its cell raised)")
+                Verdict(
+                    exercise.label,
+                    "missing",
+                    f"no function `{exercise.function}` in the notebook (deleted, renamed, or its cell raised)",
+                )
             )
             continue
 
@@ -697,7 +729,9 @@ def _run(box: Sandbox, exercises: tuple[Exercise, ...], report: Report) -> None:
     graded = {v.exercise: v.status for v in report.verdicts}
     for line in printed:
         if line.status == "passed" and graded.get(line.exercise) not in (None, "passed"):
-            report.notes.append(f"the notebook printed a pass for {line.exercise}, but its check found: {graded[line.exercise]}")
+            report.notes.append(
+                f"the notebook printed a pass for {line.exercise}, but its check found: {graded[line.exercise]}"
+            )
 
 
 # ------------------------------------------------------------ output
@@ -739,7 +773,9 @@ def write_csv(reports: list[Report], target: Path) -> None:
             if not report.verdicts and report.problem:
                 writer.writerow([str(report.notebook), "", "unreadable", report.problem])
             for v in report.verdicts:
-                writer.writerow([str(report.notebook), v.exercise, v.status, v.message.splitlines()[0] if v.message else ""])
+                writer.writerow(
+                    [str(report.notebook), v.exercise, v.status, v.message.splitlines()[0] if v.message else ""]
+                )
 
 
 def main(argv: list[str]) -> int:
@@ -747,7 +783,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="+", type=Path, help="student notebooks (.ipynb)")
     parser.add_argument("--csv", type=Path, help="also write the verdicts to this CSV file")
-    parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT, help=f"seconds allowed per notebook (default {DEFAULT_TIMEOUT})")
+    parser.add_argument(
+        "--timeout", type=int, default=DEFAULT_TIMEOUT, help=f"seconds allowed per notebook (default {DEFAULT_TIMEOUT})"
+    )
     parser.add_argument(
         "--isolation",
         choices=("auto", "sandbox", "copy"),
