@@ -284,8 +284,8 @@ def test_an_infinite_loop_times_out(tmp_path):
     path = tmp_path / "00_the_question.ipynb"
     nbformat.write(nb, path)
     start = time.monotonic()
-    report = grade.grade(path, timeout=8)
-    assert time.monotonic() - start < 40
+    report = grade.grade(path, timeout=15)
+    assert time.monotonic() - start < 60
     assert [v.status for v in report.verdicts] == ["timed out", "timed out"], grade.format_report(report)
     assert "cell 0 was running" in grade.format_report(report)
 
