@@ -32,6 +32,7 @@
 import torch
 
 from rnn_attention import AdditiveAttention
+from rnn_attention.claims import claim
 from rnn_attention.environment import setup
 from rnn_attention.exercises import check_additive_score, check_score_matrix
 from rnn_attention.widgets import score_length_widget
@@ -149,8 +150,8 @@ for length in (5, 12):
     with torch.no_grad():
         looped = score_loop(dec_state, enc_outputs)  # (B, S)
         batched = attention.score(dec_state, enc_outputs)  # (B, S)
-    print(f"S = {length:2d}: scores of shape {tuple(looped.shape)}, loop == AdditiveAttention.score: "
-          f"{torch.allclose(looped, batched, atol=1e-6)}")
+    print(f"S = {length:2d}: scores of shape {tuple(looped.shape)}")
+    claim(f"S = {length}: the loop over j equals AdditiveAttention.score", torch.allclose(looped, batched, atol=1e-6))
 
 # %% [markdown]
 # The loop makes the point of the whole course visible: `a` is a function of one pair $(s_{i-1}, h_j)$.

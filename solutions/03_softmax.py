@@ -35,6 +35,7 @@ import math
 import torch
 
 from rnn_attention import AdditiveAttention, lengths_to_mask, masked_softmax
+from rnn_attention.claims import claim
 from rnn_attention.environment import setup
 from rnn_attention.exercises import check_masked_softmax, check_stable_softmax
 from rnn_attention.widgets import softmax_widget
@@ -79,8 +80,10 @@ torch.manual_seed(0)
 for length in (3, 7, 50):
     scores = torch.randn(length)  # (T_x,)
     attn_weights = torch.softmax(scores, dim=0)  # (T_x,)
-    print(f"T_x = {length:2d}: {attn_weights.numel():2d} weights, all >= 0: {bool((attn_weights >= 0).all())}, "
-          f"sum = {attn_weights.sum():.4f}")
+    print(f"T_x = {length:2d}: {attn_weights.numel():2d} weights, sum = {attn_weights.sum():.4f}")
+    claim(f"T_x = {length}: {length} weights, all >= 0, summing to 1",
+          attn_weights.numel() == length and bool((attn_weights >= 0).all())
+          and abs(attn_weights.sum().item() - 1) < 1e-6)
 
 # %% [markdown]
 # ## 3. Why subtract the maximum

@@ -72,7 +72,7 @@ print(f"longest training source: {longest_train} characters")
 #
 # $$\alpha_{ij} = \operatorname{softmax}_j\big(v_a^\top \tanh(W_a s_{i-1} + U_a h_j)\big), \qquad c_i = \sum_{j=1}^{T_x} \alpha_{ij} h_j$$
 #
-# **Without attention (Cho et al. 2014).** Every step gets the same summary: the last forward state and the last backward state,
+# **Without attention (a bidirectional variant of Cho et al. 2014, whose encoder was unidirectional).** Every step gets the same summary: the last forward state and the last backward state,
 #
 # $$c_i = c = [\overrightarrow{h}_{T_x} ; \overleftarrow{h}_1]$$
 #

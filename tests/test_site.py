@@ -81,16 +81,28 @@ def test_snapshot_of_a_synthetic_widget():
             "_model_name": "OutputModel",
             "outputs": [
                 {"output_type": "stream", "name": "stdout", "text": "T_x = 7: 7 weights <ok>\n"},
-                {"output_type": "display_data", "data": {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}, "metadata": {}},
+                {
+                    "output_type": "display_data",
+                    "data": {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"},
+                    "metadata": {},
+                },
             ],
         },
     }
     nb = nbformat.v4.new_notebook()
     nb.metadata["widgets"] = {
-        course_site.WIDGET_STATE: {"state": {k: {"state": v} for k, v in state.items()}, "version_major": 2, "version_minor": 0}
+        course_site.WIDGET_STATE: {
+            "state": {k: {"state": v} for k, v in state.items()},
+            "version_major": 2,
+            "version_minor": 0,
+        }
     }
     view = nbformat.v4.new_output(
-        "display_data", data={course_site.WIDGET_VIEW: {"model_id": "box", "version_major": 2, "version_minor": 0}, "text/plain": "VBox()"}
+        "display_data",
+        data={
+            course_site.WIDGET_VIEW: {"model_id": "box", "version_major": 2, "version_minor": 0},
+            "text/plain": "VBox()",
+        },
     )
     nb.cells.append(nbformat.v4.new_code_cell("explorer.widget", outputs=[view]))
     assert course_site.add_widget_snapshots(nb) == 1
@@ -176,7 +188,9 @@ def test_no_inline_script_loads_a_remote_script(site):
             if script["attrs"].get("type", "").lower() not in _JS_TYPES or "src" in script["attrs"]:
                 continue
             text = script["text"]
-            assert not re.search(r"https?://|//unpkg|//cdn", text), f"{page.name}: an inline script names a URL: {text.strip()[:200]}"
+            assert not re.search(r"https?://|//unpkg|//cdn", text), (
+                f"{page.name}: an inline script names a URL: {text.strip()[:200]}"
+            )
             assert "import(" not in text and "createElement('script')" not in text, f"{page.name}: {text.strip()[:200]}"
 
 
@@ -190,7 +204,7 @@ def test_widget_pages_load_the_html_manager_after_require_js(site):
         assert course_site.REQUIRE_JS.url in srcs and course_site.MATHJAX.url in srcs, path.name
         if has_widgets:
             assert srcs.index(course_site.REQUIRE_JS.url) < srcs.index(course_site.HTML_MANAGER.url)
-    assert 'defer' in course_site.HTML_MANAGER.tag("defer")
+    assert "defer" in course_site.HTML_MANAGER.tag("defer")
 
 
 def test_pinned_constants_are_exact():
@@ -240,7 +254,10 @@ def test_sri_and_tarball_helpers(tmp_path):
     assert course_site.tarball_file(buffer.getvalue(), "dist/x.js") == b"x = 1"
     with pytest.raises(KeyError):
         course_site.tarball_file(buffer.getvalue(), "dist/missing.js")
-    assert course_site.tarball_name(course_site.HTML_MANAGER) == f"jupyter-widgets-html-manager-{course_site.HTML_MANAGER.version}.tgz"
+    assert (
+        course_site.tarball_name(course_site.HTML_MANAGER)
+        == f"jupyter-widgets-html-manager-{course_site.HTML_MANAGER.version}.tgz"
+    )
 
 
 def test_refuses_what_the_pinned_scripts_cannot_show(tmp_path):

@@ -107,7 +107,10 @@ HTML_MANAGER = PinnedScript(
     "sha384-/x/n24gdFNkRW3aFeWPOJ5tgVI0ZmBOBu6UKswtJLAm6SIAzWBZUdrLEr5A9yXvL",
 )
 MATHJAX = PinnedScript(
-    "mathjax", "3.2.2", "es5/tex-chtml-full.js", "sha384-NR8saakDju74wZ6sprPPhEoWbaP3iVtXVJH12mRSiaIgxMdi33mOQj8bnF2WxzY3"
+    "mathjax",
+    "3.2.2",
+    "es5/tex-chtml-full.js",
+    "sha384-NR8saakDju74wZ6sprPPhEoWbaP3iVtXVJH12mRSiaIgxMdi33mOQj8bnF2WxzY3",
 )
 PINNED_SCRIPTS = (REQUIRE_JS, HTML_MANAGER, MATHJAX)
 # The widget-state format the html-manager 1.0.x draws (ipywidgets 8); pages with another one are refused.
@@ -239,9 +242,24 @@ without a network the pages show a static snapshot of each widget and the equati
 """
 
 _GREEK = {
-    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "theta": "θ",
-    "lambda": "λ", "mu": "μ", "sigma": "σ", "tau": "τ", "top": "ᵀ", "cdot": "·", "times": "×",
-    "sqrt": "√", "sum": "Σ", "to": "→", "le": "≤", "ge": "≥",
+    "alpha": "α",
+    "beta": "β",
+    "gamma": "γ",
+    "delta": "δ",
+    "epsilon": "ε",
+    "theta": "θ",
+    "lambda": "λ",
+    "mu": "μ",
+    "sigma": "σ",
+    "tau": "τ",
+    "top": "ᵀ",
+    "cdot": "·",
+    "times": "×",
+    "sqrt": "√",
+    "sum": "Σ",
+    "to": "→",
+    "le": "≤",
+    "ge": "≥",
 }
 
 
@@ -259,7 +277,9 @@ def tex_to_html(text: str) -> str:
         return f"<i>{tex.replace('{', '').replace('}', '')}</i>"
 
     parts = re.split(r"(\$[^$]+\$)", text)
-    return "".join(formula(re.match(r"\$([^$]+)\$", p)) if p.startswith("$") and len(p) > 1 else html.escape(p) for p in parts)
+    return "".join(
+        formula(re.match(r"\$([^$]+)\$", p)) if p.startswith("$") and len(p) > 1 else html.escape(p) for p in parts
+    )
 
 
 def notebook_info(path: Path) -> dict:
@@ -298,7 +318,14 @@ def _snapshot_parts(model_id: str, models: dict, seen: set) -> list[str]:
         child_id = child.removeprefix("IPY_MODEL_") if isinstance(child, str) else None
         if child_id:
             parts += _snapshot_parts(child_id, models, seen)
-    if name in {"IntSliderModel", "FloatSliderModel", "IntTextModel", "FloatTextModel", "DropdownModel", "CheckboxModel"}:
+    if name in {
+        "IntSliderModel",
+        "FloatSliderModel",
+        "IntTextModel",
+        "FloatTextModel",
+        "DropdownModel",
+        "CheckboxModel",
+    }:
         value = state.get("value")
         if name == "DropdownModel" and isinstance(value, int) and state.get("_options_labels"):
             value = state["_options_labels"][value]
@@ -387,7 +414,9 @@ def _check_renderable(nb: nbformat.NotebookNode, path: Path) -> None:
         )
     for cell in nb.cells:
         if cell.cell_type == "markdown" and re.search(r"^\s*(```|~~~)\s*mermaid", cell.source, re.M):
-            raise ValueError(f"{path.name}: a Mermaid diagram, and the site loads no Mermaid (pin one in tools/site.py first)")
+            raise ValueError(
+                f"{path.name}: a Mermaid diagram, and the site loads no Mermaid (pin one in tools/site.py first)"
+            )
 
 
 def render_page(info: dict, nav: str) -> str:
@@ -482,7 +511,10 @@ def check_pins(keep: Path | None = None) -> int:
         actual = sri(tarball_file(tarball, script.path))
         same = actual == script.integrity
         differ += not same
-        print(f"{'ok  ' if same else 'DIFF'} {script.url}\n     {actual}" + ("" if same else f" (constant: {script.integrity})"))
+        print(
+            f"{'ok  ' if same else 'DIFF'} {script.url}\n     {actual}"
+            + ("" if same else f" (constant: {script.integrity})")
+        )
     return 1 if differ else 0
 
 

@@ -83,6 +83,7 @@ class Budget:
         """The same in milliseconds, for Playwright."""
         return self.s(limit) * 1000
 
+
 # JupyterLab settings for the test: no autosave (the student notebook on disk must not
 # get outputs), no news or update pop-ups over the page.
 LAB_SETTINGS = {
@@ -134,7 +135,9 @@ def fixture_notebook() -> Path:
         "widgets.interactive(show, T_x=widgets.IntSlider(value=7, min=1, max=20, "
         f"description={SLIDER_LABEL!r}, continuous_update=False, style={{'description_width': 'initial'}}))"
     )
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Browser test fixture"), nbformat.v4.new_code_cell(code)])
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("# Browser test fixture"), nbformat.v4.new_code_cell(code)]
+    )
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
     path = artifact("fixture_widget.ipynb")
     nbformat.write(nb, path)
@@ -173,9 +176,13 @@ def lab(tmp_path_factory):
         COURSE_PROFILE=os.environ.get("COURSE_PROFILE", "ci"),
     )
     command = [
-        str(JUPYTER), "lab", "--no-browser",
-        f"--port={port}", "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}", "--ServerApp.ip=127.0.0.1",
+        str(JUPYTER),
+        "lab",
+        "--no-browser",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.root_dir={ROOT}",
     ]
     if os.geteuid() == 0:
@@ -261,7 +268,9 @@ def wait_for_kernel(page, lab: dict, relative: str, seconds: float) -> None:
         else:
             calm_since = None
         page.wait_for_timeout(250)
-    pytest.fail(f"the notebook's kernel was not idle within {seconds:.0f} s (server says {kernel_state(lab, relative)})")
+    pytest.fail(
+        f"the notebook's kernel was not idle within {seconds:.0f} s (server says {kernel_state(lab, relative)})"
+    )
 
 
 def run_all_cells(page) -> bool:
@@ -323,7 +332,10 @@ def test_slider_changes_the_number_of_weights(browser, lab):
                 started_cells.first.wait_for(timeout=budget.ms(15))
                 break
             except Exception:
-                print(f"Run All Cells started no cell (attempt {attempt + 1}, kernel {kernel_state(lab, relative)}); trying again")
+                print(
+                    f"Run All Cells started no cell (attempt {attempt + 1}, "
+                    f"kernel {kernel_state(lab, relative)}); trying again"
+                )
         else:
             pytest.fail("Run All Cells never started executing the notebook")
 
@@ -341,7 +353,9 @@ def test_slider_changes_the_number_of_weights(browser, lab):
             assert time.monotonic() < deadline, f"the notebook did not finish within {RUN_ALL_S} s of Run All Cells"
             idle_since = (idle_since or time.monotonic()) if not busy.count() else None
             page.wait_for_timeout(250)
-        errors_shown = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']", has_text="Traceback")
+        errors_shown = page.locator(
+            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']", has_text="Traceback"
+        )
         assert not errors_shown.count(), "a cell raised: " + errors_shown.first.inner_text()[:2000]
         # The output area that holds the whole widget (slider, text line, figure).
         area = page.locator(".jp-Cell-outputArea > .jp-OutputArea-child").filter(has=slider).first
@@ -442,7 +456,11 @@ def test_static_site_opens(browser, tmp_path):
         print(f"screenshot: {path}")
 
         # A page with a widget: offline its static snapshot shows; once a live widget is drawn, it hides.
-        with_widget = [p for p in sorted(site.glob("[0-9][0-9]_*.html")) if '<div class="widget-snapshot">' in p.read_text(encoding="utf-8")]
+        with_widget = [
+            p
+            for p in sorted(site.glob("[0-9][0-9]_*.html"))
+            if '<div class="widget-snapshot">' in p.read_text(encoding="utf-8")
+        ]
         if with_widget:
             page.goto(with_widget[0].as_uri(), timeout=PAGE_LOAD_S * 1000)
             snapshot = page.locator(".widget-snapshot").first
@@ -483,18 +501,24 @@ def test_static_site_pinned_scripts_draw(browser, tmp_path):
     spec.loader.exec_module(course_site)
     site = tmp_path / "_site"
     course_site.build_site(site)
-    pages = [p for p in sorted(site.glob("[0-9][0-9]_*.html")) if '<div class="widget-snapshot">' in p.read_text(encoding="utf-8")]
+    pages = [
+        p
+        for p in sorted(site.glob("[0-9][0-9]_*.html"))
+        if '<div class="widget-snapshot">' in p.read_text(encoding="utf-8")
+    ]
     assert pages, "no page with a widget"
 
     files = {}  # "https://unpkg.com/PACKAGE@VERSION/" -> the tarball, opened
     for script in course_site.PINNED_SCRIPTS:
-        files[f"{course_site.CDN}/{script.package}@{script.version}/"] = tarfile.open(Path(folder) / course_site.tarball_name(script))
+        files[f"{course_site.CDN}/{script.package}@{script.version}/"] = tarfile.open(
+            Path(folder) / course_site.tarball_name(script)
+        )
 
     def serve(route, tamper: str = ""):
         url = route.request.url
         for prefix, archive in files.items():
             if url.startswith(prefix):
-                path = url[len(prefix):].split("?")[0].split("#")[0]
+                path = url[len(prefix) :].split("?")[0].split("#")[0]
                 try:
                     body = archive.extractfile(f"package/{path}").read()
                 except KeyError:
@@ -502,7 +526,9 @@ def test_static_site_pinned_scripts_draw(browser, tmp_path):
                 if tamper and tamper in url:
                     body += b"\n// one byte more than the hash allows"
                 kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
-                return route.fulfill(status=200, body=body, headers={"Content-Type": kind, "Access-Control-Allow-Origin": "*"})
+                return route.fulfill(
+                    status=200, body=body, headers={"Content-Type": kind, "Access-Control-Allow-Origin": "*"}
+                )
         return route.continue_() if url.startswith(("file:", "data:")) else route.abort()
 
     state = """() => ({
@@ -513,9 +539,12 @@ def test_static_site_pinned_scripts_draw(browser, tmp_path):
     for tamper in ("", "embed-amd.js"):
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.route("**/*", lambda route: serve(route, tamper))
+        page.on("pageerror", lambda error, errors=errors: errors.append(str(error)))
+        page.on(
+            "console",
+            lambda message, errors=errors: errors.append(message.text) if message.type == "error" else None,
+        )
+        page.route("**/*", lambda route, tamper=tamper: serve(route, tamper))
         try:
             page.goto(pages[0].as_uri(), wait_until="load", timeout=PAGE_LOAD_S * 1000)
             if not tamper:
