@@ -204,12 +204,14 @@ claim("the year rows are the sharpest kind (each year digit copies one source ch
       mean_entropy["year digits"] == min(mean_entropy.values()))
 claim("the month rows are more diffuse than the year rows (10 is read off the letters of Oktober)",
       mean_entropy["month digits"] > mean_entropy["year digits"])
+claim("the month rows are less diffuse than the dashes (which copy nothing at all)",
+      mean_entropy["month digits"] < mean_entropy["dashes"])
 claim("on average the rows are much sharper than uniform (mean H below half of log T_x)",
       entropy.mean().item() < 0.5 * uniform)
 
 # %% [markdown]
 # The year's digits each copy one source character, so their rows are close to one-hot.
-# The month's digits have no character to copy: `10` must be read off the whole word *Oktober*, so their weight spreads over its letters, and their entropy comes close to that of the dashes, which copy nothing at all.
+# The month's digits have no character to copy: `10` must be read off the whole word *Oktober*, so their weight spreads over its letters. Their entropy is far above the year's, though still below that of the dashes, which copy nothing at all.
 
 # %% [markdown]
 # ## 6. Translate your own input
