@@ -10,6 +10,14 @@ wrong. `run_check` turns that into one of three printed verdicts:
 
 A check never raises, so a notebook always runs top to bottom, and later
 cells go on with the package's reference implementation.
+
+A failed comparison shows the row and position where the answer is furthest
+off (`expect_close`); a known wrong answer gets its own message
+(`name_the_mistake`); and `Watch` hands the student's function tensors that
+refuse, during the call, what an exercise forbids (the package's reference,
+torch.softmax, a loop). tools/grade.py calls the student's function in another
+process, so a check may only pass picklable arguments and must learn everything
+from what the call returns or raises.
 """
 
 from __future__ import annotations
