@@ -4,6 +4,7 @@ import pytest
 import torch
 from wrong_answers import assert_not_attempted, assert_passes, assert_rejected, solution
 
+from rnn_attention.data import collate
 from rnn_attention.exercises import check_decoder_step, check_teacher_forcing
 
 # Exercise 6.1: one step from its pieces: alpha_i from s_{i-1}, s_i = GRU([E y; c_i], s_{i-1}), W_o [s_i; c_i; E y]
@@ -86,6 +87,11 @@ def sos_after_the_target(tgt_ids, sos, eos):
     return torch.cat([tgt_ids, _one(sos, tgt_ids)]), torch.cat([tgt_ids, _one(eos, tgt_ids)])
 
 
+def reads_them_off_a_collated_batch(tgt_ids, sos, eos):
+    batch = collate([(torch.tensor([4]), tgt_ids, "x", "y")])
+    return batch.tgt_in[0], batch.tgt_out[0]
+
+
 WRONG = [
     (check_decoder_step, scored_with_the_new_state, "scored with the new state s_i"),
     (check_decoder_step, gru_reads_context_then_embedding, "the embedding first, then the context"),
@@ -101,6 +107,7 @@ WRONG = [
     (check_teacher_forcing, float_ids_from_torch_Tensor, "torch.Tensor([sos]) makes a float tensor"),
     (check_teacher_forcing, both_markers_on_both, "has n + 2 symbols"),
     (check_teacher_forcing, sos_after_the_target, "<sos> goes in front"),
+    (check_teacher_forcing, reads_them_off_a_collated_batch, "not to read them off a batch made by collate"),
 ]
 pytestmark = pytest.mark.usefixtures("one_thread")
 STEM = "06_training"

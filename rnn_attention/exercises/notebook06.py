@@ -9,7 +9,7 @@ import torch
 from ..data import Vocab, collate
 from ..masking import lengths_to_mask
 from ..models import Decoder, build_model
-from .core import CheckFailed, CheckResult, expect_close, expect_shape, name_the_mistake, run_check
+from .core import CheckFailed, CheckResult, Watch, expect_close, expect_shape, name_the_mistake, run_check
 
 __all__ = ["check_decoder_step", "check_teacher_forcing"]
 
@@ -130,7 +130,10 @@ def check_teacher_forcing(teacher_forcing) -> CheckResult:
         for ids in ([7], [5, 9, 4], [4, 12, 10, 10, 11, 6, 4, 5, 8, 13]):
             tgt_ids = torch.tensor(ids, dtype=torch.long)  # (n,)
             batch = collate([(torch.tensor([4]), tgt_ids, "x", "y")])
-            given = fn(tgt_ids.clone(), sos, eos)
+            watch = Watch(refused_code={"rnn_attention.data.batching:collate": (
+                "6.2 asks you to build tgt_in and tgt_out yourself, not to read them off a batch made by collate"
+            )})
+            given = watch.done(fn(watch.wrap(tgt_ids), sos, eos))
             if not isinstance(given, (tuple, list)) or len(given) != 2:
                 raise CheckFailed("return two tensors: (tgt_in, tgt_out)")
             tgt_in, tgt_out = batch.tgt_in[0], batch.tgt_out[0]
