@@ -175,13 +175,13 @@ print("projected_keys", tuple(projected_keys.shape), "| projected_query", tuple(
 #
 # **Exercise 2.1.** Write `additive_score(query, keys, W_a, U_a, v_a)` that returns the scores of shape `(B, S)` for
 # `query` $= s_{i-1}$ of shape `(B, Dq)`, `keys` $= h_1..h_S$ of shape `(B, S, Dk)`, `W_a` of shape `(A, Dq)`, `U_a` of shape `(A, Dk)` and `v_a` of shape `(A,)`.
-# No loop over positions. The check compares with `AdditiveAttention.score` for $T_x$ = 3, 5 and 17.
+# No loop over positions: the check also tries $T_x = 300$ and refuses code that runs tensor operations position by position. It compares with `AdditiveAttention.score` (which you may not call here) for $T_x$ from 3 to 300.
 
 # %%
 def additive_score(query, keys, W_a, U_a, v_a):
     """e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j) for every j: (B, Dq), (B, S, Dk) -> (B, S)."""
     # BEGIN SOLUTION
-    # HINT: keys @ U_a.T is (B, S, A); (query @ W_a.T).unsqueeze(1) is (B, 1, A); add, tanh, then @ v_a
+    # HINT: write down the shapes of W_a s_{i-1} and of U_a h_j for all j at once: what must W_a s_{i-1} get so that it is added to every position of its own sentence?
     projected_keys = keys @ U_a.T  # (B, S, A)
     projected_query = (query @ W_a.T).unsqueeze(1)  # (B, 1, A)
     return torch.tanh(projected_query + projected_keys) @ v_a  # (B, S)

@@ -283,7 +283,7 @@ fig.tight_layout();
 def context_vector(attn_weights, enc_outputs):
     """c_b = sum_j alpha_bj h_bj for every sentence b: (B, S), (B, S, H) -> (B, H)."""
     # BEGIN SOLUTION
-    # HINT: give the weights a middle dimension, (B, 1, S), and use torch.bmm; or broadcast and sum over dim 1
+    # HINT: c_b sums alpha_bj h_bj over j: which axis of enc_outputs is j, and what shape must the weights take to meet it?
     return torch.bmm(attn_weights.unsqueeze(1), enc_outputs).squeeze(1)  # (B, 1, S) @ (B, S, H) -> (B, H)
     # END SOLUTION
 
@@ -313,7 +313,7 @@ check_state_gradients(state_gradients)
 def feature_bounds(enc_outputs):
     """Per-feature minimum and maximum over the positions: (S, H) -> ((H,), (H,))."""
     # BEGIN SOLUTION
-    # HINT: reduce over the position dimension, dim=0, with .min and .max (they return values and indices)
+    # HINT: one bound per feature: over which dimension do you reduce? (.min and .max with a dim return values and indices)
     return enc_outputs.min(dim=0).values, enc_outputs.max(dim=0).values
     # END SOLUTION
 

@@ -169,7 +169,7 @@ claim("year rows on the last four source characters, median weight > 0.5", year_
 def row_entropy(weights):
     """(T_y, T_x) attention weights -> (T_y,) entropies H_i = -sum_j alpha_ij log alpha_ij, with 0 log 0 = 0."""
     # BEGIN SOLUTION
-    # HINT: torch.special.xlogy(x, x) computes x * log(x) and gives 0 where x == 0
+    # HINT: what is 0 * log(0) in floating point? Decide what a weight of exactly 0 contributes, and make the code give that
     return -torch.special.xlogy(weights, weights).sum(dim=-1)  # (T_y,)
     # END SOLUTION
 
