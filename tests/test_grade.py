@@ -223,7 +223,7 @@ def _cheat_rewrites_the_course(root: Path):
         SETUP_CELL,
         _code(
             "import pathlib, rnn_attention.exercises as ex\n"
-            f"teacher = pathlib.Path({str(root)!r}) / 'rnn_attention' / 'exercises.py'\n"
+            f"teacher = pathlib.Path({str(root)!r}) / 'rnn_attention' / 'exercises' / '__init__.py'\n"
             "for target in (pathlib.Path(ex.__file__), teacher):\n"
             "    try:\n"
             f"        target.write_text({FAKE_EXERCISES!r})\n"
@@ -263,7 +263,7 @@ def test_without_the_sandbox_a_rewritten_course_is_restored(tmp_path, monkeypatc
     shutil.copytree(ROOT / "tools", course / "tools", ignore=shutil.ignore_patterns("__pycache__"))
     (course / "solutions").mkdir()
     shutil.copy(ROOT / "solutions" / "00_the_question.py", course / "solutions")
-    before = (course / "rnn_attention" / "exercises.py").read_bytes()
+    before = (course / "rnn_attention" / "exercises" / "__init__.py").read_bytes()
     grade.course_exercises("00_the_question")  # the checks are imported from the real course first
     monkeypatch.setattr(grade, "ROOT", course)
     cheat = tmp_path / "00_the_question.ipynb"
@@ -272,10 +272,10 @@ def test_without_the_sandbox_a_rewritten_course_is_restored(tmp_path, monkeypatc
     nbformat.write(nb, cheat)
     report = grade.grade(cheat, timeout=300, isolation="copy")
     assert [v.status for v in report.verdicts] == ["not attempted", "not attempted"], grade.format_report(report)
-    assert any("changed the course's files (restored): rnn_attention/exercises.py" in n for n in report.notes), (
-        report.notes
-    )
-    assert (course / "rnn_attention" / "exercises.py").read_bytes() == before
+    assert any(
+        "changed the course's files (restored): rnn_attention/exercises/__init__.py" in n for n in report.notes
+    ), report.notes
+    assert (course / "rnn_attention" / "exercises" / "__init__.py").read_bytes() == before
 
 
 def test_an_infinite_loop_times_out(tmp_path):
