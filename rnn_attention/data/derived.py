@@ -17,7 +17,9 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-__all__ = ["SOURCE_SEPARATOR", "TARGET_SEPARATOR", "repeat_pairs", "repeated_by_count", "count_items", "sources_at_most"]
+__all__ = [
+    "SOURCE_SEPARATOR", "TARGET_SEPARATOR", "repeat_pairs", "repeated_by_count", "count_items", "sources_at_most",
+]
 
 SOURCE_SEPARATOR = " ; "  # between the k dates of a source
 TARGET_SEPARATOR = ";"  # between the k ISO dates of a target
@@ -55,7 +57,8 @@ def repeat_pairs(pairs: Sequence[Pair], counts: Sequence[int], n: int, seed: int
     return out
 
 
-def repeated_by_count(pairs: Sequence[Pair], counts: Sequence[int], n_per_count: int, seed: int = 0) -> dict[int, list[Pair]]:
+def repeated_by_count(pairs: Sequence[Pair], counts: Sequence[int], n_per_count: int,
+                      seed: int = 0) -> dict[int, list[Pair]]:
     """{k: n_per_count pairs of exactly k items} for every k in counts (a test set per count)."""
     return {int(k): repeat_pairs(pairs, [k], n_per_count, seed) for k in counts}
 

@@ -19,6 +19,7 @@ from . import (
     notebook07,
     notebook08,
     notebook09,
+    notebook10,
 )
 from .core import *  # noqa: F403
 from .notebook00 import *  # noqa: F403

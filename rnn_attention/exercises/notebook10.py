@@ -59,7 +59,8 @@ def check_location_features(location_features) -> CheckResult:
             prev = torch.softmax(torch.randn(2, S, generator=generator) * 3, dim=-1)  # (B, S): alpha_{i-1}
             given = fn(prev, filters)
             expected = _reference_features(prev, filters)
-            if isinstance(given, torch.Tensor) and given.shape == expected.shape and torch.allclose(given, expected, atol=1e-5):
+            same_shape = isinstance(given, torch.Tensor) and given.shape == expected.shape
+            if same_shape and torch.allclose(given, expected, atol=1e-5):
                 continue
             diagnose(given, prev, filters, S)
             expect_close(given, expected, f"f_i for S = {S}")
@@ -88,7 +89,9 @@ def check_forbid_eos(forbid_eos) -> CheckResult:
             raise CheckFailed(f"return logits of the same shape (B, V) = (4, {V}), got {shape}")
         winners = given.argmax(dim=-1).tolist()
         should_stop = [bool(step >= n) for n in min_lengths.tolist()]  # [True, True, False, False]
-        if not torch.equal(given[:, :eos], original[:, :eos]) or not torch.equal(given[:, eos + 1 :], original[:, eos + 1 :]):
+        others_kept = torch.equal(given[:, :eos], original[:, :eos]) and torch.equal(given[:, eos + 1 :],
+                                                                                      original[:, eos + 1 :])
+        if not others_kept:
             if (given[:, eos] == original[:, eos]).all():
                 raise CheckFailed("you changed another column than EOS: only logits[:, eos_idx] may change")
             raise CheckFailed(
@@ -116,7 +119,8 @@ def check_forbid_eos(forbid_eos) -> CheckResult:
             if torch.all(given[forbidden, eos] == 0):
                 raise CheckFailed("EOS got a logit of 0: that can still win when every other logit is negative; "
                                   "use torch.finfo(logits.dtype).min")
-            raise CheckFailed(f"a forbidden EOS should get torch.finfo(dtype).min, got {given[forbidden, eos].tolist()}")
+            got = given[forbidden, eos].tolist()
+            raise CheckFailed(f"a forbidden EOS should get torch.finfo(dtype).min, got {got}")
         expect_close(given, expected, "the logits after forbidding EOS")
         return ("EOS is forbidden exactly while step < min_lengths[b], per sentence, with the lowest float, and the "
                 "other tokens' logits are untouched.")
