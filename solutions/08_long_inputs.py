@@ -11,7 +11,7 @@
 #
 # *The measured answer to the question of notebook 00, as a controlled experiment: accuracy against source length for a decoder with attention, one without, and one with fixed-size "learned weights per position", over several seeds and at a fixed output length.*
 #
-# **Time:** about 30 minutes. The first run trains six models (three decoders, two seeds): about 4 minutes on a 2-core CPU with the `ci` profile (about 20 minutes with `cpu`, which trains three seeds longer; a few minutes on a GPU); later runs load them.
+# **Time:** about 30 minutes. The first run trains six models (three decoders, two seeds): 4-6 minutes on a 2-core CPU with the `ci` profile, measured (the `cpu` profile trains nine larger models of 1,500 steps: not yet timed, expect about half an hour; start it before class). Later runs load them in seconds.
 #
 # **Questions**
 # - Does attention help more as the input gets longer?
@@ -188,7 +188,7 @@ claim("on the longest bucket, attention's worst seed beats no attention's best s
       rows["additive"][-1]["exact_match_min"] > rows["none"][-1]["exact_match_max"])
 best_none = max(row["exact_match_mean"] for row in rows["none"])
 claim("no attention loses at least 0.1 from its best bucket to the longest",
-      best_none - rows["none"][-1]["exact_match_mean"] >= 0.1);
+      best_none - rows["none"][-1]["exact_match_mean"] >= 0.1)
 
 # %% [markdown]
 # ## 5. Reading length alone: a fixed target length
@@ -223,7 +223,7 @@ for digits in FIXED_TARGETS:
               f"{last:.2f} at {rows_d[-1]['lo']}-{rows_d[-1]['hi']}: {trend}")
 nine = {kind: result[kind]["fixed_target"]["9"] for kind in styles}
 claim("at 9-digit targets, attention beats no attention in every source-length bucket",
-      all(a["exact_match_mean"] > n["exact_match_mean"] for a, n in zip(nine["additive"], nine["none"])));
+      all(a["exact_match_mean"] > n["exact_match_mean"] for a, n in zip(nine["additive"], nine["none"])))
 
 # %% [markdown]
 # Read the printed lines before the explanation. A line can *rise* with source length at a fixed number of digits: among the 6-digit numbers, the shortest sources are the round ones, *two hundred thousand*, *cent mille*, whose zeros no word spells out; the model must infer them from *thousand*, and that is hard. Fixing the output length does not make every source equally hard.
@@ -245,7 +245,7 @@ for i in middle:
     print(f"{row_a['lo']:>3}-{row_a['hi']:<3}: attention {row_a['exact_match_mean']:.3f}, "
           f"location {row_l['exact_match_mean']:.3f}")
 claim("in the middle buckets (40-96 characters) the location model is within 0.1 of attention or better",
-      all(rows["location"][i]["exact_match_mean"] >= rows["additive"][i]["exact_match_mean"] - 0.1 for i in middle));
+      all(rows["location"][i]["exact_match_mean"] >= rows["additive"][i]["exact_match_mean"] - 0.1 for i in middle))
 
 # %% [markdown]
 # ## 7. The shortest bucket
@@ -264,7 +264,7 @@ small = sorted({int(t) for s, t in test_pairs if lo <= len(s) <= hi and len(t) <
 print(f"numbers below 100 among the {lo}-{hi} character test sources: {small}")
 print(f"training pairs with a target below 100: {sum(len(t) <= 2 for _, t in train_pairs)}")
 claim("no value below 100 of the shortest test bucket appears as a training target",
-      not any(str(v) in train_targets for v in small));
+      not any(str(v) in train_targets for v in small))
 
 # %% [markdown]
 # Two things set the shortest bucket apart, and neither is length:

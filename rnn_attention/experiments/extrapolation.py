@@ -39,6 +39,7 @@ from ..data import load_split
 from ..data.derived import repeat_pairs, repeated_by_count, sources_at_most
 from ..evaluate import decode_outputs, item_accuracy, items_produced, split_dates, split_digit_groups
 from ..train import DEFAULT_RUNS_DIR, PROFILES, get_config, load_or_train
+from . import use_configured_threads
 
 __all__ = [
     "KINDS",
@@ -77,8 +78,8 @@ SETTINGS: dict[str, dict] = {
     "cpu": dict(
         seeds=(0, 1, 2), train_max_len=60, train_counts=(1, 2, 3), test_counts=tuple(range(1, 9)),
         n_train_repeated=24000, n_test_per_count=200, n_test_longer=None,
-        longer=dict(max_steps=1500, batch_size=64, epochs=100, max_seconds=900.0, valid_pairs=300),
-        repeated=dict(max_steps=1500, batch_size=64, epochs=100, max_seconds=900.0, valid_pairs=300),
+        longer=dict(max_steps=1000, batch_size=64, epochs=100, max_seconds=900.0, valid_pairs=300),
+        repeated=dict(max_steps=1000, batch_size=64, epochs=100, max_seconds=900.0, valid_pairs=300),
     ),
     "gpu": dict(
         seeds=(0, 1, 2), train_max_len=60, train_counts=(1, 2, 3), test_counts=tuple(range(1, 9)),
@@ -220,6 +221,7 @@ def run_extrapolation(profile: str | None = None, out_dir=None, verbose: bool = 
     result: dict = {"profile": s["profile"], "seeds": list(s["seeds"]), "train_max_len": s["train_max_len"],
                     "train_counts": list(s["train_counts"]), "longer": {}, "repeated": {}, "train_seconds": {}}
     runs: dict = {"longer": {}, "repeated": {}}
+    use_configured_threads(experiment_configs(s["profile"], "longer", setting_changes, **extra)["additive"][0])
 
     data = {"longer": longer_splits(s["train_max_len"], data_dir),
             "repeated": repeated_splits(s["train_counts"], s["n_train_repeated"], data_dir)}

@@ -33,6 +33,7 @@ import time
 
 from ..evaluate import greedy_outputs, length_buckets, place_accuracy
 from ..train import PROFILES, get_config, load_or_train, prepare_data
+from . import use_configured_threads
 
 __all__ = [
     "TASK",
@@ -101,6 +102,7 @@ def run_length_experiment(profile: str | None = None, out_dir=None, task: str = 
     start = time.perf_counter()
     configs = experiment_configs(profile, task, **overrides)
     first = configs[MODELS[0]][0]
+    use_configured_threads(first)
     splits, _ = prepare_data(first)
     test = splits["test"]
     buckets = length_buckets(test, n_buckets)
