@@ -11,7 +11,7 @@
 #
 # *The measured answer to the question of notebook 00, as a controlled experiment: accuracy against source length for a decoder with attention, one without, and one with fixed-size "learned weights per position", over several seeds and at a fixed output length.*
 #
-# **Time:** about 30 minutes. The first run trains six models (three decoders, two seeds): 4-6 minutes on a 2-core CPU with the `ci` profile, measured (the `cpu` profile trains nine larger models of 1,500 steps: not yet timed, expect about half an hour; start it before class). Later runs load them in seconds.
+# **Time:** about 30 minutes. The first run trains six models (three decoders, two seeds): 4-6 minutes on a 2-core CPU with the `ci` profile, measured (the `cpu` profile trains nine larger models of 1,500 steps: about 25 minutes, estimated from timed steps, not run end to end; start it before class). Later runs load them in seconds.
 #
 # **Questions**
 # - Does attention help more as the input gets longer?

@@ -11,7 +11,7 @@
 #
 # *The weights are computed, so one model runs on every length. Whether it **works** on a length it never saw is a measurement: train on short inputs, test on longer ones, and separate where the model looks from when it stops.*
 #
-# **Time:** about 35 minutes. The first run trains 16 small models (4 decoders, 2 tests, 2 seeds): about 7 minutes on a 2-core CPU with the `ci` profile, measured (the `cpu` profile trains 24 larger models, 3 seeds of 1,000 steps: not yet timed, expect well over half an hour on a laptop; start it before class). Later runs load them from `runs/extrapolation/` in under a minute.
+# **Time:** about 35 minutes. The first run trains 16 small models (4 decoders, 2 tests, 2 seeds): about 7 minutes on a 2-core CPU with the `ci` profile, measured (the `cpu` profile trains 24 larger models, 3 seeds of 1,000 steps: about 45 minutes, estimated from timed steps, not run end to end; start it before class). Later runs load them from `runs/extrapolation/` in under a minute.
 #
 # **Questions**
 # - A model trained on numbers of at most 60 characters is given one of 100. It runs. Does it work?
