@@ -1,5 +1,16 @@
 """Evaluation: greedy decoding that keeps the alignments, exact match, accuracy by source length, row entropy.
 
+For inputs longer than any in training (notebook 10) it also separates *where a
+model looks* from *when it stops*:
+
+- `decode(..., oracle_lengths=...)` forbids EOS until each target's length and
+  then forces it (oracle-length decoding, Newman et al. 2020), so the stopping
+  decision is taken away; `forbid_eos` is the one line that does it;
+- `decode(..., window=(back, ahead))` restricts alpha_i to the positions near the
+  median of alpha_{i-1} (the windowing of Chorowski et al. 2015, section 2.3);
+- `item_accuracy` compares the output's items (dates, or groups of three digits
+  by place value) with the target's, item by item, instead of all or nothing.
+
 `vocabs` is the pair (src_vocab, tgt_vocab), as in `run.vocabs` of `train.load_or_train(cfg)`.
 """
 
@@ -19,6 +30,16 @@ __all__ = [
     "length_buckets",
     "translate",
     "row_entropy",
+    "forbid_eos",
+    "force_eos",
+    "window_mask",
+    "decode",
+    "decode_outputs",
+    "split_dates",
+    "split_digit_groups",
+    "item_accuracy",
+    "items_produced",
+    "place_accuracy",
 ]
 
 
@@ -156,3 +177,166 @@ def row_entropy(weights: torch.Tensor, dim: int = -1) -> torch.Tensor:
     A weight of exactly 0 (padding) adds 0 log 0 = 0, never nan. (T, S) -> (T,).
     """
     return -torch.special.xlogy(weights, weights).sum(dim=dim)
+
+
+# ------------------------------------------------------------ controlled decoding
+
+
+def forbid_eos(logits: torch.Tensor, step: int, min_lengths: torch.Tensor, eos_idx: int = Vocab.EOS) -> torch.Tensor:
+    """Logits (B, V) with EOS impossible for every sentence b whose output is still shorter than min_lengths[b].
+
+    `step` counts the tokens already produced (0 at the first step), so EOS is
+    allowed from step min_lengths[b] on. EOS gets the dtype's lowest value, not
+    0 or a magic -1e9: after the argmax (or a softmax) it can never win.
+    A new tensor is returned; `logits` is left as it was.
+    """
+    too_early = step < min_lengths.to(logits.device)  # (B,)
+    lowest = torch.finfo(logits.dtype).min
+    out = logits.clone()  # (B, V)
+    out[:, eos_idx] = torch.where(too_early, torch.full_like(out[:, eos_idx], lowest), out[:, eos_idx])
+    return out
+
+
+def force_eos(logits: torch.Tensor, step: int, lengths: torch.Tensor, eos_idx: int = Vocab.EOS) -> torch.Tensor:
+    """Logits (B, V) where every sentence that has produced lengths[b] tokens can only say EOS."""
+    done = step >= lengths.to(logits.device)  # (B,)
+    lowest = torch.finfo(logits.dtype).min
+    out = logits.masked_fill(done.unsqueeze(1), lowest)  # (B, V)
+    out[:, eos_idx] = torch.where(done, torch.zeros_like(out[:, eos_idx]), out[:, eos_idx])
+    return out
+
+
+def window_mask(prev_weights: torch.Tensor, back: int, ahead: int) -> torch.Tensor:
+    """True at the positions j with m - back <= j <= m + ahead, m the median position of alpha_{i-1} (B, S).
+
+    The median is the first position where the cumulative weight reaches 1/2
+    (Chorowski et al. 2015 centre their window on it). The window always holds
+    m itself, so a row is never empty.
+    """
+    if back < 0 or ahead < 0:
+        raise ValueError(f"back and ahead must be >= 0, got back={back}, ahead={ahead}")
+    B, S = prev_weights.shape
+    median = (prev_weights.cumsum(dim=-1) < 0.5).sum(dim=-1, keepdim=True).clamp(max=S - 1)  # (B, 1)
+    positions = torch.arange(S, device=prev_weights.device).unsqueeze(0)  # (1, S)
+    return (positions >= median - back) & (positions <= median + ahead)  # (B, S)
+
+
+@torch.no_grad()
+def decode(model, src, src_lengths, max_len: int, oracle_lengths=None, window=None):
+    """Greedy decoding with two controls: oracle lengths (when to stop) and a window (where to look).
+
+    oracle_lengths (B,): EOS is forbidden until sentence b has produced
+    oracle_lengths[b] tokens, then forced (Newman et al. 2020's oracle setting).
+    window = (back, ahead): alpha_i may only cover positions near the median of
+    alpha_{i-1} (the first step's window is centred on position 1). Without
+    either, this is `Seq2Seq.greedy_decode`. Returns tokens (B, T), EOS included
+    and PAD after it, and attn (B, T, S) or None.
+    """
+    from .masking import lengths_to_mask
+
+    enc_outputs, final = model.encoder(src, src_lengths)  # (B, S, K), (B, K)
+    src_mask = lengths_to_mask(src_lengths.to(src.device), src.shape[1])  # (B, S)
+    dec_state = model.decoder.init_state(enc_outputs, final, src_mask)  # (B, H)
+    projected_keys = model.decoder.project_keys(enc_outputs)  # (B, S, A) or None
+    B, S = src.shape
+    if oracle_lengths is not None:
+        oracle_lengths = torch.as_tensor(oracle_lengths, device=src.device)  # (B,)
+        max_len = int(oracle_lengths.max()) + 1
+    y_prev = torch.full((B,), model.sos_idx, dtype=torch.long, device=src.device)  # (B,)
+    finished = torch.zeros(B, dtype=torch.bool, device=src.device)  # (B,)
+    attn_weights = None
+    focus = torch.zeros(B, S, device=src.device)  # where the window is centred: position 1 before the first step
+    focus[:, 0] = 1.0
+    tokens, weights = [], []
+    for step in range(max_len):
+        mask = src_mask if window is None else src_mask & window_mask(focus, *window)  # (B, S)
+        logits, dec_state, attn_weights = model.decoder.step(
+            y_prev, dec_state, enc_outputs, mask, projected_keys, attn_weights
+        )  # (B, V), (B, H), (B, S) or None
+        if window is not None:
+            if attn_weights is None:
+                raise ValueError("a window needs attention weights; this model has none (attention='none')")
+            focus = attn_weights
+        if oracle_lengths is not None:
+            logits = force_eos(forbid_eos(logits, step, oracle_lengths, model.eos_idx), step, oracle_lengths,
+                               model.eos_idx)
+        y_prev = logits.argmax(dim=-1)  # (B,)
+        tokens.append(y_prev.masked_fill(finished, model.pad_idx))  # (B,)
+        if attn_weights is not None:
+            weights.append(attn_weights.masked_fill(finished.unsqueeze(1), 0.0))  # (B, S)
+        finished = finished | (y_prev == model.eos_idx)  # (B,)
+        if bool(finished.all()):
+            break
+    attn = torch.stack(weights, dim=1) if weights else None  # (B, T, S)
+    return torch.stack(tokens, dim=1), attn  # (B, T)
+
+
+@torch.no_grad()
+def decode_outputs(model, pairs, vocabs, oracle: bool = False, window=None, batch_size: int = 500,
+                   extra_steps: int = 10) -> list[str]:
+    """The output string for every pair's source, in the pairs' order, decoded by `decode`.
+
+    oracle=True stops each output at its target's length (EOS forbidden before);
+    otherwise decoding runs up to the longest target plus extra_steps tokens.
+    """
+    if not pairs:
+        raise ValueError("decode_outputs needs at least one (source, target) pair")
+    model.eval()
+    device = _device(model)
+    outputs: list[str] = [""] * len(pairs)
+    for idx, chunk in _chunks(pairs, batch_size):
+        batch = make_batch(chunk, vocabs).to(device)
+        lengths = torch.tensor([len(vocabs[1].tokens(t)) for _, t in chunk], device=device)  # (B,)
+        max_len = int(lengths.max()) + extra_steps
+        tokens, _ = decode(model, batch.src, batch.src_lengths, max_len, lengths if oracle else None, window)
+        for i, row in zip(idx, tokens.cpu()):
+            outputs[i] = vocabs[1].decode(row)
+    return outputs
+
+
+# ---------------------------------------------------------------- item accuracy
+
+
+def split_dates(text: str) -> list[str]:
+    """The items of a repeated-dates target or output: the ISO dates between the ";" ("" has none)."""
+    return text.split(";") if text else []
+
+
+def split_digit_groups(text: str) -> list[str]:
+    """A number's groups of three digits by place value, units first: "1234567" -> ["567", "234", "1"].
+
+    Listing the units first means item k is the same place value (units,
+    thousands, millions) in the output and the target, even when the output
+    has a digit too many or too few at the front.
+    """
+    return [text[max(0, end - 3) : end] for end in range(len(text), 0, -3)]
+
+
+def item_accuracy(output: str, target: str, split=split_dates) -> float:
+    """Fraction of the target's items that the output has right at the same place (item k with item k).
+
+    Missing items count as wrong; extra items in the output are not counted
+    here (`items_produced` reports how many there are).
+    """
+    target_items, output_items = split(target), split(output)
+    if not target_items:
+        raise ValueError(f"the target {target!r} has no items")
+    right = sum(out == tgt for out, tgt in zip(output_items, target_items))
+    return right / len(target_items)
+
+
+def items_produced(output: str, split=split_dates) -> int:
+    """How many items the output has (0 for an empty output)."""
+    return len(split(output))
+
+
+def place_accuracy(output: str, target: str) -> float:
+    """Fraction of the target's characters that the output has at the same place counted from the end.
+
+    For numbers this compares units with units, tens with tens: a per-digit
+    accuracy that a missing leading digit does not shift.
+    """
+    if not target:
+        raise ValueError("the target is empty")
+    right = sum(o == t for o, t in zip(reversed(output), reversed(target)))
+    return right / len(target)

@@ -9,20 +9,22 @@
 # %% [markdown]
 # # 08 · Attention and long inputs
 #
-# *The measured answer to the question of notebook 00: exact match against source length for a decoder with attention, one without, and one with fixed-size "learned weights per position".*
+# *The measured answer to the question of notebook 00, as a controlled experiment: accuracy against source length for a decoder with attention, one without, and one with fixed-size "learned weights per position", over several seeds and at a fixed output length.*
 #
-# **Time:** about 25 minutes. The first run trains three models, about 1 minute each on a 2-core CPU with the `ci` profile (a few minutes each with `cpu`, well under a minute on a GPU); later runs load them.
+# **Time:** about 30 minutes. The first run trains six models (three decoders, two seeds): 4-6 minutes on a 2-core CPU with the `ci` profile, measured (the `cpu` profile trains nine larger models of 1,500 steps: about 25 minutes, estimated from timed steps, not run end to end; start it before class). Later runs load them in seconds.
 #
 # **Questions**
 # - Does attention help more as the input gets longer?
+# - A longer number also has more digits to write. How do we measure *reading* length alone?
 # - What goes wrong without attention?
-# - What goes wrong with weights that are learned per position, the idea of notebook 00?
+# - What goes wrong with weights that are learned per position, the idea of notebook 00, and what does not?
 #
 # **Learning goals.** After this notebook you can
 # 1. explain the fixed-size bottleneck of an encoder-decoder without attention, and see it in a measurement;
-# 2. explain why weights computed by a layer with `max_len` outputs cannot serve every length, and see where they fail;
-# 3. compute the attention weights of a trained model for an input longer than any it saw in training;
-# 4. compute accuracy per length bucket and read a plot in the style of Bahdanau et al. (2015), Figure 2.
+# 2. explain why weights computed by a layer with `max_len` outputs cannot serve every length, and say where they still work;
+# 3. separate reading length from writing length by measuring at a fixed target length;
+# 4. read a measurement over seeds (mean and min-max) and say which comparisons the spread allows;
+# 5. compute the attention weights of a trained model for an input longer than any it saw in training, and accuracy per length bucket.
 #
 # **You need:** notebook 06 (the model and `load_or_train`), notebook 01 (the bottleneck), notebook 00 (the question).
 
@@ -33,10 +35,13 @@
 import matplotlib.pyplot as plt
 import torch
 
+from rnn_attention import claims
+from rnn_attention.claims import claim
 from rnn_attention.data import build_vocabs, load_split
 from rnn_attention.environment import setup
+from rnn_attention.evaluate import length_buckets
 from rnn_attention.exercises import check_exact_match_by_bucket, check_first_step_weights
-from rnn_attention.experiments.length import experiment_configs, format_table, run_length_experiment
+from rnn_attention.experiments.length import FIXED_TARGETS, experiment_configs, format_table, run_length_experiment
 from rnn_attention.masking import lengths_to_mask
 from rnn_attention.models import build_model, count_parameters
 from rnn_attention.train import load_or_train
@@ -61,6 +66,19 @@ print(f"longest training source: {longest_train} characters")
 # %% [markdown]
 # German writes the units before the tens: *vierundzwanzig* is "four-and-twenty", 24.
 # So in German the alignment crosses inside every number below 100, and the model must read the source in two places to write two neighbouring digits.
+#
+# One catch before we measure. A longer number in words is usually a *bigger* number, with more digits to write. Here are the six source-length buckets we will use, with how many test targets of each number of digits they hold:
+
+# %%
+buckets = length_buckets(test_pairs, 6)
+print(f"{'source length':>14}  " + " ".join(f"{d} digits" for d in range(1, 10)))
+for lo, hi in buckets:
+    digits = [len(t) for s, t in test_pairs if lo <= len(s) <= hi]
+    print(f"{lo:>6} - {hi:<5}  " + " ".join(f"{digits.count(d):8d}" for d in range(1, 10)))
+
+# %% [markdown]
+# The longest bucket holds only 8- and 9-digit targets, the shortest mostly 1 to 4 digits. Exact match per bucket therefore mixes *reading* a long input with *writing* a long output.
+# Section 6 separates them: it keeps the target length fixed (only 6-digit, or only 9-digit, targets) and lets the source length vary.
 
 # %% [markdown]
 # ## 3. Three decoders, one difference
@@ -88,7 +106,8 @@ print(f"longest training source: {longest_train} characters")
 # Here are the three configurations and the size of the part that computes $c_i$:
 
 # %%
-configs = experiment_configs(task="numbers")
+seed_configs = experiment_configs(task="numbers")  # {kind: [one TrainConfig per seed]}
+configs = {kind: cfgs[0] for kind, cfgs in seed_configs.items()}  # the first seed of each, for the pictures
 configs["location"] = configs["location"].replace(location_max_len=longest_train)  # what load_or_train fills in
 src_vocab, tgt_vocab = build_vocabs(train_pairs)  # character vocabularies, as in training
 torch.manual_seed(0)
@@ -104,81 +123,210 @@ for kind, cfg in configs.items():
 # The location layer has $L \cdot H + L$: its size **is** the maximum length. Positions past $L$ have no parameters at all.
 
 # %% [markdown]
-# ## 4. The measurement
+# ## 4. The measurement, over seeds
 #
-# `run_length_experiment` trains (or loads) the three models and measures exact match on the test split in six buckets of source length.
-# The first time, this cell trains for about three minutes on a CPU; afterwards it loads the checkpoints in seconds.
+# `run_length_experiment` trains (or loads) the three models with every seed of the profile and measures them on the test split: exact match per source-length bucket (mean over seeds, and the lowest and highest seed), and the same at a fixed target length.
+# One seed can be lucky; the spread between seeds says how far a difference between two models can be trusted.
+# The first time, this cell trains; afterwards it loads the checkpoints in seconds.
 
 # %% tags=["nbval-ignore-output"]
 result = run_length_experiment(task="numbers")
+for kind in ("additive", "none", "location"):
+    entry = result[kind]
+    print(f"{kind:>9}: {len(result['seeds'])} seeds, steps {entry['steps']} of {entry['steps_planned']}, "
+          f"{entry['train_seconds']:.0f} s of training")
+
+# %% [markdown]
+# Exact match per bucket, mean [lowest seed - highest seed]. These numbers come from the stored checkpoints, so a rerun prints the same table.
+
+# %%
 print(format_table(result))
 
 # %% [markdown]
-# The same numbers as a picture, in the spirit of Figure 2 of Bahdanau et al. (2015): exact match against source length, one line per model.
+# The same as a picture, in the spirit of Figure 2 of Bahdanau et al. (2015): the line is the mean over seeds, the band the min-max.
+# The right panel counts digits instead of whole numbers: the fraction of the target's digits that the output has right at their place value (units with units, tens with tens), so a number with one wrong digit still scores most of its digits.
 
 # %%
 styles = {"additive": ("tab:blue", "o", "attention (additive)"),
           "none": ("tab:red", "s", "no attention (fixed summary)"),
           "location": ("tab:orange", "^", "location weights (max_len outputs)")}
-fig, ax = plt.subplots(figsize=(8, 4))
-for kind, (colour, marker, label) in styles.items():
-    rows = result[kind]["accuracy_by_length"]
+
+
+def plot_rows(ax, rows, colour, marker, label, key="exact_match"):
+    """Mean over seeds against the bucket middle, with the min-max band when the rows have one."""
     middles = [(row["lo"] + row["hi"]) / 2 for row in rows]
-    ax.plot(middles, [row["exact_match"] for row in rows], marker=marker, color=colour, label=label)
-ax.set_xlabel("source length T_x (characters, bucket middle)")
-ax.set_ylabel("exact match on the test split")
-ax.set_ylim(0, 1.02)
+    ax.plot(middles, [row[f"{key}_mean"] for row in rows], marker=marker, color=colour, label=label)
+    if f"{key}_min" in rows[0]:
+        ax.fill_between(middles, [row[f"{key}_min"] for row in rows], [row[f"{key}_max"] for row in rows],
+                        color=colour, alpha=0.2, linewidth=0)
+
+
+fig, (ax, ax_digits) = plt.subplots(1, 2, figsize=(13, 4), sharey=True)
+for kind, (colour, marker, label) in styles.items():
+    plot_rows(ax, result[kind]["accuracy_by_length"], colour, marker, label)
+    plot_rows(ax_digits, result[kind]["accuracy_by_length"], colour, marker, label, key="place_accuracy")
+ax.set_ylabel("exact match (test split)")
+ax_digits.set_ylabel("digits right at their place")
+for a in (ax, ax_digits):
+    a.set_xlabel("source length T_x (characters, bucket middle)")
+    a.set_ylim(0, 1.02)
 ax.legend(loc="lower left")
-ax.set_title("Longer inputs: attention holds up, the fixed summary does not")
+ax.set_title("exact match: mean over seeds, band = min-max")
+ax_digits.set_title("per-digit accuracy (by place value)")
 fig.tight_layout()
 
 # %% [markdown]
-# Read the right end of the plot: the longest bucket has fewer sentences (see `n` in the table), so its numbers are the noisiest, but the gap there is large.
-# The statements the course makes, checked on the longest bucket:
+# The statements this section makes, computed from the table. "Beats" means on the mean over seeds; the second claim asks more: that the *worst* seed with attention is above the *best* seed without.
 
 # %%
-longest = {kind: result[kind]["accuracy_by_length"][-1]["exact_match"] for kind in styles}
-print(f"attention >= 0.9 on the longest bucket: {longest['additive'] >= 0.9}")
-print(f"attention beats no attention by >= 0.3 there: {longest['additive'] - longest['none'] >= 0.3}")
-print(f"attention beats the location weights there: {longest['additive'] > longest['location']}")
+rows = {kind: result[kind]["accuracy_by_length"] for kind in styles}
+for i in (-2, -1):  # the two longest buckets
+    lo, hi = rows["additive"][i]["lo"], rows["additive"][i]["hi"]
+    gap = rows["additive"][i]["exact_match_mean"] - rows["none"][i]["exact_match_mean"]
+    claim(f"attention beats no attention by at least 0.1 on {lo}-{hi} characters", gap >= 0.1)
+claim("on the longest bucket, attention's worst seed beats no attention's best seed",
+      rows["additive"][-1]["exact_match_min"] > rows["none"][-1]["exact_match_max"])
+best_none = max(row["exact_match_mean"] for row in rows["none"])
+claim("no attention loses at least 0.1 from its best bucket to the longest",
+      best_none - rows["none"][-1]["exact_match_mean"] >= 0.1)
 
 # %% [markdown]
-# ## 5. Why the two others fail
+# ## 5. Reading length alone: a fixed target length
+#
+# Now only the test targets with exactly 6 digits (sources of 26 to 71 characters), and only those with 9 digits (55 to 111 characters). Within each group the model writes the same number of digits; only the length of what it reads changes.
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(13, 4), sharey=True)
+for ax, digits in zip(axes, FIXED_TARGETS):
+    for kind, (colour, marker, label) in styles.items():
+        plot_rows(ax, result[kind]["fixed_target"][str(digits)], colour, marker, label)
+    ax.set_title(f"only {digits}-digit targets")
+    ax.set_xlabel("source length T_x (characters, bucket middle)")
+    ax.set_ylim(0, 1.02)
+axes[0].set_ylabel("exact match")
+axes[0].legend(loc="lower right", fontsize=8)
+fig.tight_layout()
+for digits in FIXED_TARGETS:
+    print(f"{digits}-digit targets:")
+    print(format_table(result, rows_of=lambda entry, d=str(digits): entry["fixed_target"][d]))
+
+# %% [markdown]
+# If reading a long input were what makes these models fail, every line would fall from left to right. The first and the last bucket of each line:
+
+# %%
+for digits in FIXED_TARGETS:
+    for kind in styles:
+        rows_d = result[kind]["fixed_target"][str(digits)]
+        first, last = rows_d[0]["exact_match_mean"], rows_d[-1]["exact_match_mean"]
+        trend = "rises" if last > first + 0.02 else "falls" if last < first - 0.02 else "stays level"
+        print(f"{digits} digits, {kind:>8}: {first:.2f} at {rows_d[0]['lo']}-{rows_d[0]['hi']} characters, "
+              f"{last:.2f} at {rows_d[-1]['lo']}-{rows_d[-1]['hi']}: {trend}")
+nine = {kind: result[kind]["fixed_target"]["9"] for kind in styles}
+claim("at 9-digit targets, attention beats no attention in every source-length bucket",
+      all(a["exact_match_mean"] > n["exact_match_mean"] for a, n in zip(nine["additive"], nine["none"])))
+
+# %% [markdown]
+# Read the printed lines before the explanation. A line can *rise* with source length at a fixed number of digits: among the 6-digit numbers, the shortest sources are the round ones, *two hundred thousand*, *cent mille*, whose zeros no word spells out; the model must infer them from *thousand*, and that is hard. Fixing the output length does not make every source equally hard.
+# What the fixed-length panels do settle is the comparison between decoders at the *same* output length and source length: attention against no attention, bucket by bucket (the claim above). Where the per-bucket curve of section 4 falls with length, part of that fall is the output growing with the input.
+
+# %% [markdown]
+# ## 6. The location model, as it behaves
+#
+# The location weights come from a layer with one output per position, $lpha_i = \operatorname{softmax}((W s_{i-1})_{1..T_x})$. Two failures are built in:
+# - a **hard** one: a position past $L$ has no output of $W$, so it gets weight exactly 0 (section 9 shows it);
+# - a **soft** one: an output of $W$ is trained only by sentences that reach its position, so the last positions, which few training sources reach, are trained least.
+#
+# But within the lengths it was trained on, it can do as well as attention. It does not look at $h_j$ when it scores position $j$, yet it is not blind to the sentence: $s_0 = 	anh(W_{init} \overleftarrow{h}_1)$ has read the whole source, and each step's context $c_{i-1}$ feeds back into $s_{i-1}$. It is blind to the *content at position $j$*, not to the content of the sentence; a state that knows "this is a 47-character French number in the thousands" can say where the thousands sit.
+
+# %%
+middle = [i for i, row in enumerate(rows["additive"]) if 40 <= row["lo"] and row["hi"] <= 96]
+for i in middle:
+    row_a, row_l = rows["additive"][i], rows["location"][i]
+    print(f"{row_a['lo']:>3}-{row_a['hi']:<3}: attention {row_a['exact_match_mean']:.3f}, "
+          f"location {row_l['exact_match_mean']:.3f}")
+claim("in the middle buckets (40-96 characters) the location model is within 0.1 of attention or better",
+      all(rows["location"][i]["exact_match_mean"] >= rows["additive"][i]["exact_match_mean"] - 0.1 for i in middle))
+
+# %% [markdown]
+# ## 7. The shortest bucket
+#
+# Attention's accuracy is not always lowest at the *long* end. What is special about the shortest bucket?
+
+# %%
+train_targets = {t for _, t in train_pairs}
+print(f"{'bucket':>8} {'test pairs':>10} {'training sources':>16} {'attention':>9}")
+for (lo, hi), n_train, row in zip(buckets, result["train_sources_by_bucket"], rows["additive"]):
+    print(f"{lo:>3}-{hi:<4} {row['n']:>10} {n_train:>16} {row['exact_match_mean']:>9.3f}")
+worst = min(range(len(buckets)), key=lambda i: rows["additive"][i]["exact_match_mean"])
+print(f"attention's worst bucket in this run: {buckets[worst][0]}-{buckets[worst][1]} characters")
+lo, hi = buckets[0]
+small = sorted({int(t) for s, t in test_pairs if lo <= len(s) <= hi and len(t) <= 2})
+print(f"numbers below 100 among the {lo}-{hi} character test sources: {small}")
+print(f"training pairs with a target below 100: {sum(len(t) <= 2 for _, t in train_pairs)}")
+claim("no value below 100 of the shortest test bucket appears as a training target",
+      not any(str(v) in train_targets for v in small))
+
+# %% [markdown]
+# Two things set the shortest bucket apart, and neither is length:
+# - it holds few test pairs (each one moves its exact match by about 0.01), and few training sources are that short: numbers of one or two words are few;
+# - its small numbers are the irregular words (*thirteen*, *treize*, *dreizehn*, *trece*), and the splits are disjoint by value: the test's small numbers never appear on their own in training, only inside longer numbers (*dreizehntausend...*).
+#
+# So when the shortest bucket is attention's worst, the reason is the data, not the length. Every bucket's accuracy is also an accuracy *for that part of the training distribution*: a fair comparison across lengths needs enough training examples at every length.
+
+# %% [markdown]
+# The figures the README quotes, one line each (`make figures` reads them):
+
+# %% tags=["nbval-ignore-output"]
+for kind in styles:
+    entry = result[kind]
+    by_bucket = entry["accuracy_by_length"]
+    claims.result(f"08 length: {kind}", profile=result["profile"], seeds=len(result["seeds"]), steps=entry["steps"],
+           steps_planned=entry["steps_planned"], seconds=round(entry["train_seconds"], 1),
+           exact_match_middle=round(by_bucket[2]["exact_match_mean"], 3),
+           exact_match_longest=round(by_bucket[-1]["exact_match_mean"], 3),
+           exact_match_longest_min=round(by_bucket[-1]["exact_match_min"], 3),
+           exact_match_9_digits_longest=round(entry["fixed_target"]["9"][-1]["exact_match_mean"], 3))
+
+# %% [markdown]
+# ## 8. Why the two others fail
 #
 # **The bottleneck.** Without attention, the decoder sees the source only through $c = [\overrightarrow{h}_{T_x} ; \overleftarrow{h}_1]$, $2H$ numbers.
 # For a short number that is plenty. For a 100-character number the encoder must squeeze every word into the same $2H$ numbers, and a GRU forgets: what it read 80 steps ago is faint by the end.
 # So accuracy falls as the source grows. Attention removes the bottleneck: at every step, the decoder reads all $T_x$ states $h_j$ again and picks the ones it needs now.
 #
-# **Fixed-size weights.** The location model does well where most training sources are, in the middle lengths, and falls off at both ends.
-# It can attend, but its weights $\alpha_i = \operatorname{softmax}(W s_{i-1})$ say "look at position 17" without looking at what position 17 holds.
-# The thousands of *two hundred and five thousand* and of *vingt mille* sit at different positions, so a weight tied to a position cannot find them; the model must guess the position from the state $s_{i-1}$ alone.
-# And it has no weight at all for a position past $L$.
+# **Fixed-size weights.** The location model's weights $\alpha_i = \operatorname{softmax}(W s_{i-1})$ say "look at position 17" without looking at what position 17 holds.
+# The thousands of *two hundred and five thousand* and of *vingt mille* sit at different positions, so the model must work out the position from the state $s_{i-1}$, which has read the whole sentence. Section 6 measured how well that goes inside the training lengths.
+# What it cannot do at all is give weight to a position past $L$ (section 9), and the positions that few training sources reach are the ones its layer learned least.
 #
-# Additive attention has neither problem. Its weight for position $j$ is computed from $h_j$ itself, with the same small network for every $j$.
+# Additive attention has neither limit. Its weight for position $j$ is computed from $h_j$ itself, with the same small network for every $j$.
 # That is the answer to the question of notebook 00: **the $\alpha_{ij}$ are not parameters; they are computed, one per position of this input.**
 
 # %% [markdown]
-# Content-based weights also handle the crossing of German numbers. In *siebenhundertdreiundachtzig* (783) the tens, *acht*, come after the units, *drei*.
-# The attention model's heat maps: look at the rows of the last two digits, and at where they look in the source.
+# Content-based weights can also follow the crossing of German numbers. In *siebenhundertdreiundachtzig* (783) the tens, *acht*, come after the units, *drei*.
+# The attention model's heat maps (first seed): look at the rows of the last two digits, and at where they look in the source. The cell also prints the source around each of those rows' heaviest weight.
 
 # %%
 from rnn_attention.evaluate import translate
 from rnn_attention.plotting import plot_attention
 
 additive = load_or_train(configs["additive"], verbose=False)  # loads the model trained in section 4
-fig, axes = plt.subplots(2, 1, figsize=(11, 5.5))
+fig, axes = plt.subplots(2, 1, figsize=(12, 6.5))
 for ax, text in zip(axes, ["siebenhundertdreiundachtzig", "dreitausendvierhundertsiebenundfünfzig"]):
     output, weights, src_tokens, tgt_tokens = translate(additive.model, text, additive.vocabs)  # weights: (T_y, T_x)
-    plot_attention(weights, src_tokens, tgt_tokens, ax=ax, title=f"{text}  ->  {output}", colorbar=False)
+    plot_attention(weights, src_tokens, tgt_tokens, ax=ax, title=f"{text}  ->  {output}", colorbar=True)
     ax.set_xlabel("")
+    for row in (len(output) - 2, len(output) - 1):  # the tens and the units digit
+        j = int(weights[row].argmax())
+        print(f"{text}: digit {row + 1} ({output[row]!r}) looks most at ...{text[max(0, j - 3) : j + 4]}... "
+              f"(weight {weights[row, j]:.2f})")
 fig.tight_layout()
 
 # %% [markdown]
-# The row of the tens digit looks at *acht* (or *fünfzig*), to the right; the row of the units digit then jumps back left, to *drei* (or *sieben*).
-# A weight tied to a position could not do this for every number: where *drei* sits depends on how long the words before it are.
+# Where the model has learned the crossing, the row of the tens digit sits on *acht* (or *fünfzig*), to the right, and the row of the units digit jumps back left, to *drei* (or *sieben*); the printed lines say what this model does.
+# A weight tied to a position cannot do this the same way for every number: where *drei* sits depends on how long the words before it are.
 
 # %% [markdown]
-# ## 6. Longer than anything seen in training
+# ## 9. Longer than anything seen in training
 #
 # What happens with a source longer than every training source? We look at the weights of the first output step, $\alpha_1$, for one source of any length.
 #
@@ -221,8 +369,12 @@ for kind in ("additive", "location"):
         dec_state = model.decoder.init_state(enc_outputs, final, src_mask)  # s_0: (1, H)
         _, weights = model.decoder.attention(dec_state, enc_outputs, src_mask, model.decoder.project_keys(enc_outputs))
     past = weights[0, longest_train:].sum().item()  # weight on the positions never seen in training
-    print(f"{kind:>9}: {weights.shape[1]} weights, sum {weights.sum().item():.3f}; "
-          f"weight past position {longest_train} is {'exactly 0' if past == 0 else 'above 0'}")
+    print(f"{kind:>9}: {weights.shape[1]} weights, sum {weights.sum().item():.3f}, "
+          f"weight past position {longest_train}: {past:.3g}")
+    if kind == "additive":
+        claim(f"attention gives weight to positions past {longest_train}", past > 0)
+    else:
+        claim(f"the location model gives exactly 0 weight past position {longest_train}", past == 0)
 
 # %% [markdown]
 # The additive model gives a weight to every one of the positions, including those it never saw in training: the same scoring network runs on each $h_j$.
@@ -230,7 +382,7 @@ for kind in ("additive", "location"):
 # Whatever the rest of the sentence says, the location model cannot read its end.
 
 # %% [markdown]
-# ## 7. Accuracy per bucket, by hand
+# ## 10. Accuracy per bucket, by hand
 #
 # **Exercise 8.2.** Write `exact_match_by_bucket(sources, targets, outputs, buckets)`: for each bucket `(lo, hi)` (source lengths from `lo` to `hi`, both included), the fraction of the pairs in it whose output equals the target; `None` if no source falls in the bucket.
 # This is what `accuracy_by_length` in the package computes.
@@ -255,11 +407,13 @@ check_exact_match_by_bucket(exact_match_by_bucket)
 # %% [markdown]
 # ## Key points
 #
-# - Without attention, the whole source passes through one fixed-size vector; as sources grow, accuracy falls.
-# - With fixed-size weights (a layer with `max_len` outputs), attention is tied to positions, not to content, and stops at `max_len`.
-# - Additive attention computes one weight per position of *this* input from $h_j$ itself, with a network whose size does not depend on $T_x$: it holds up on the longest inputs and even gives weights to positions longer than any training source.
-# - The answer to the question of notebook 00, measured: the $\alpha_{ij}$ are not learned parameters; they are computed.
-#
+# - Without attention, the whole source passes through one fixed-size vector; as sources grow, accuracy falls, and it falls at a fixed output length too: the bottleneck is in reading.
+# - A longer source usually also means a longer target. Measure reading length at a fixed target length, and count digits (place accuracy) as well as whole numbers.
+# - Measure with several seeds; report the mean and the spread, and claim a difference only where the spread allows it.
+# - Weights from a layer with `max_len` outputs are tied to positions, not to content: they stop at `max_len` (a hard failure) and are trained least where few sentences reach (a soft one). Inside the training lengths they can match attention, because the decoder state has read the whole sentence.
+# - Additive attention computes one weight per position of *this* input from $h_j$ itself, with a network whose size does not depend on $T_x$: it gives weights even to positions longer than any training source. Whether it is *right* there is notebook 10's question.
+# - Accuracy per bucket also reflects how many training examples the bucket had: the shortest numbers are rare.
+
 # ## References
 #
 # - D. Bahdanau, K. Cho, Y. Bengio (2015). *Neural Machine Translation by Jointly Learning to Align and Translate.* ICLR. arXiv:1409.0473. (Figure 2: BLEU against sentence length, with and without attention.)

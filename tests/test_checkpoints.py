@@ -159,3 +159,18 @@ def test_cli_cuda_without_cuda_is_one_line():
     assert re.search(
         r"device 'cuda' is not available on this machine .*use one of \['auto', 'cpu'", str(stop.value.code)
     )
+
+
+def test_load_or_train_on_derived_splits_keys_on_their_data(tmp_path, tiny_cfg):
+    """Data made at run time (notebook 10's short sources) is trained once, then loaded; other data, other file."""
+    cfg = tiny_cfg(seed=5)
+    splits, _ = prepare_data(cfg)
+    short = {name: [p for p in pairs if len(p[0]) <= 4] for name, pairs in splits.items()}
+    run = load_or_train(cfg, tmp_path, verbose=False, splits=short)
+    assert not run.loaded
+    again = load_or_train(cfg, tmp_path, verbose=False, splits=short)
+    assert again.loaded and again.path == run.path
+    assert_same_weights(again.model, run.model)
+    assert load_or_train(cfg, tmp_path, verbose=False).path != run.path  # the task's own files: another key
+    with pytest.raises(ValueError, match="missing"):
+        load_or_train(cfg, tmp_path, verbose=False, splits={"train": short["train"]})

@@ -248,3 +248,16 @@ def test_location_aware_padding_does_not_change_a_sentence():
     alone_context, alone_weights = att(query[1:], keys[1:, :3], mask[1:, :3], prev_weights=prev[1:, :3])
     torch.testing.assert_close(alone_weights[0], weights[1, :3], atol=1e-6, rtol=0)
     torch.testing.assert_close(alone_context[0], context[1], atol=1e-6, rtol=0)
+
+
+def test_location_aware_fast_forms_give_the_reference_numbers():
+    """tanh via sigmoid and the convolution as sliding windows: the same weights to float rounding, any length."""
+    reference = location_aware(seed=4)
+    fast = location_aware(seed=4, tanh_via_sigmoid=True, unfold=True)
+    assert build_context(dict(attention="location_aware", attn_size=A), H, K).unfold  # what training builds
+    for S in (1, 5, 40):
+        query, keys, mask = keys_and_mask([S, max(1, S - 2)])
+        prev = torch.softmax(torch.randn(2, S), dim=-1) * mask
+        torch.testing.assert_close(fast.location_features(prev), reference.location_features(prev), atol=1e-6, rtol=0)
+        for a, b in zip(fast(query, keys, mask, prev_weights=prev), reference(query, keys, mask, prev_weights=prev)):
+            torch.testing.assert_close(a, b, atol=1e-5, rtol=0)

@@ -19,6 +19,7 @@ from .batching import (
     random_batches,
 )
 from .corpus import load_parallel_tsv, normalize_text
+from .derived import count_items, repeat_pairs, repeated_by_count, sources_at_most
 from .files import (
     compare_files,
     default_data_dir,
@@ -45,6 +46,7 @@ __all__ = [
     "build_vocabs",
     "collate",
     "compare_files",
+    "count_items",
     "default_data_dir",
     "generate_all",
     "generate_files",
@@ -56,6 +58,9 @@ __all__ = [
     "normalize_text",
     "padding_fraction",
     "random_batches",
+    "repeat_pairs",
+    "repeated_by_count",
+    "sources_at_most",
     "read_tsv",
     "tsv_bytes",
     "write_files",

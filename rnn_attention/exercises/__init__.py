@@ -19,6 +19,7 @@ from . import (
     notebook07,
     notebook08,
     notebook09,
+    notebook10,
 )
 from .core import *  # noqa: F403
 from .notebook00 import *  # noqa: F403
@@ -31,6 +32,7 @@ from .notebook06 import *  # noqa: F403
 from .notebook07 import *  # noqa: F403
 from .notebook08 import *  # noqa: F403
 from .notebook09 import *  # noqa: F403
+from .notebook10 import *  # noqa: F403
 
 __all__ = [
     *core.__all__,
@@ -44,4 +46,5 @@ __all__ = [
     *notebook07.__all__,
     *notebook08.__all__,
     *notebook09.__all__,
+    *notebook10.__all__,
 ]

@@ -1,4 +1,4 @@
-"""Accuracy against source length: Bahdanau attention vs no attention vs fixed-size location weights.
+"""Accuracy against source length: Bahdanau attention vs no attention vs fixed-size location weights (notebook 08).
 
 The three models share the encoder, the decoder's sizes, the data and the
 training budget; only what the decoder may look at differs:
@@ -8,79 +8,148 @@ training budget; only what the decoder may look at differs:
 * location: alpha_i = softmax(W s_{i-1}) from nn.Linear(H, max_len): fixed-size weights
             that never look at h_j (max_len = the longest training source).
 
-In the spirit of Bahdanau et al. (2015), Figure 2. The last printed line is JSON:
-{"task", "seconds", "additive": {"accuracy_by_length": [{"lo", "hi", "n", "exact_match"}, ...]}, "none": ..., "location": ...}
+A controlled experiment: each model is trained with several seeds (mean and
+min-max are reported), and because a longer number also has more digits to
+write, accuracy is reported both per source-length bucket and *at a fixed
+target length* (only the targets of 6, or 9, digits), where reading length
+changes and writing length does not. Besides exact match, `place_accuracy` is
+the fraction of digits right at their place value.
 
-    python -m rnn_attention.experiments.length --profile ci --data data --out runs/length --json
+In the spirit of Bahdanau et al. (2015), Figure 2. The last printed line is JSON:
+{"task", "profile", "seeds", "seconds", "train_sources_by_bucket": [...],
+ KIND: {"accuracy_by_length": [{"lo", "hi", "n", "exact_match_mean", "exact_match_min", "exact_match_max",
+                                "exact_match_per_seed", "place_accuracy_mean"}, ...],
+        "fixed_target": {"6": [...same rows...], "9": [...]}, "train_seconds", "steps", "params"}, ...}
+
+    python -m rnn_attention.experiments.length --profile ci --json
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import time
 
-from ..evaluate import accuracy_by_length
+from ..evaluate import greedy_outputs, length_buckets, place_accuracy
 from ..train import PROFILES, get_config, load_or_train, prepare_data
+from . import use_configured_threads
 
-__all__ = ["TASK", "MODELS", "N_BUCKETS", "experiment_configs", "run_length_experiment", "main"]
+__all__ = [
+    "TASK",
+    "MODELS",
+    "N_BUCKETS",
+    "FIXED_TARGETS",
+    "SEEDS",
+    "experiment_configs",
+    "bucket_rows",
+    "run_length_experiment",
+    "format_table",
+    "main",
+]
 
-# The task where length matters most: see the module docstring of run_length_experiment.
 TASK = "numbers"
 MODELS = ("additive", "none", "location")
 N_BUCKETS = 6
-# Per profile, what the experiment changes from the profile's defaults (same for all three models).
+# Source-length buckets at a fixed target length (digits): each holds 50-200 test pairs.
+FIXED_TARGETS: dict[int, tuple[tuple[int, int], ...]] = {
+    6: ((26, 45), (46, 55), (56, 71)),
+    9: ((55, 74), (75, 84), (85, 94), (95, 111)),
+}
+SEEDS = {"ci": (0, 1), "cpu": (0, 1, 2), "gpu": (0, 1, 2)}
+# Per profile, what the experiment changes from the profile's defaults (the same for the three models).
+# Step counts bind; max_seconds is a safety net several times the usual time.
 EXPERIMENT_OVERRIDES: dict[str, dict] = {
-    "ci": dict(batch_size=128, lr=5e-3, max_seconds=400.0, max_steps=800, epochs=5),
-    "cpu": dict(),
-    "gpu": dict(),
+    "ci": dict(batch_size=64, lr=5e-3, max_steps=600, epochs=100, max_seconds=300.0, valid_pairs=200),
+    "cpu": dict(max_steps=1500, epochs=100, max_seconds=900.0),
+    "gpu": dict(max_steps=3000, epochs=100, max_seconds=900.0),
 }
 
 
-def experiment_configs(profile: str | None = None, task: str = TASK, **overrides):
-    """The three TrainConfigs, identical except for `attention`."""
+def experiment_configs(profile: str | None = None, task: str = TASK, **overrides) -> dict:
+    """{kind: [TrainConfig per seed]}, identical except for `attention` and `seed`."""
     base = get_config(profile, task=task)
     extra = {**EXPERIMENT_OVERRIDES.get(base.profile, {}), **overrides}
-    return {kind: get_config(base.profile, task=task, attention=kind, **extra) for kind in MODELS}
+    seeds = SEEDS.get(base.profile, (0, 1, 2))
+    return {kind: [get_config(base.profile, task=task, attention=kind, seed=seed, **extra) for seed in seeds]
+            for kind in MODELS}
+
+
+def _mean(values):
+    return statistics.fmean(values) if values else None
+
+
+def bucket_rows(pairs, outputs_per_seed, buckets) -> list[dict]:
+    """Per (lo, hi) source-length bucket: n, exact match mean/min/max/per seed, place accuracy mean."""
+    rows = []
+    for lo, hi in buckets:
+        idx = [i for i, (src, _) in enumerate(pairs) if lo <= len(src) <= hi]
+        ems = [_mean([outputs[i] == pairs[i][1] for i in idx]) for outputs in outputs_per_seed]
+        places = [_mean([place_accuracy(outputs[i], pairs[i][1]) for i in idx]) for outputs in outputs_per_seed]
+        real = [e for e in ems if e is not None]
+        rows.append({
+            "lo": lo, "hi": hi, "n": len(idx),
+            "exact_match_mean": _mean(real), "exact_match_min": min(real, default=None),
+            "exact_match_max": max(real, default=None), "exact_match_per_seed": ems,
+            "place_accuracy_mean": _mean([p for p in places if p is not None]),
+        })
+    return rows
 
 
 def run_length_experiment(profile: str | None = None, out_dir=None, task: str = TASK, n_buckets: int = N_BUCKETS,
                           verbose: bool = True, **overrides) -> dict:
-    """Train (or load) the three models and measure exact match per source-length bucket of the test split."""
+    """Train (or load) every model and seed, and measure them on the test split by source length."""
     start = time.perf_counter()
     configs = experiment_configs(profile, task, **overrides)
-    splits, _ = prepare_data(next(iter(configs.values())))
-    result: dict = {"task": task, "profile": next(iter(configs.values())).profile}
-    for kind, cfg in configs.items():
-        run = load_or_train(cfg, out_dir, verbose=verbose)
+    first = configs[MODELS[0]][0]
+    use_configured_threads(first)
+    splits, _ = prepare_data(first)
+    test = splits["test"]
+    buckets = length_buckets(test, n_buckets)
+    result: dict = {"task": task, "profile": first.profile, "seeds": [cfg.seed for cfg in configs[MODELS[0]]],
+                    "train_sources_by_bucket": [sum(lo <= len(s) <= hi for s, _ in splits["train"])
+                                                for lo, hi in buckets]}
+    for kind, cfgs in configs.items():
+        runs = [load_or_train(cfg, out_dir, verbose=verbose) for cfg in cfgs]
+        outputs = [greedy_outputs(run.model, test, run.vocabs) for run in runs]
+        fixed = {}
+        for digits, ranges in FIXED_TARGETS.items():
+            keep = [i for i, (_, t) in enumerate(test) if len(t) == digits]
+            fixed[str(digits)] = bucket_rows([test[i] for i in keep], [[o[i] for i in keep] for o in outputs], ranges)
         result[kind] = {
-            "accuracy_by_length": accuracy_by_length(run.model, splits["test"], run.vocabs, n_buckets),
-            "exact_match": run.info["exact_match"],
-            "train_seconds": run.info["seconds"],
-            "steps": run.info["steps"],
-            "params": run.info["params"],
-            "loaded": run.loaded,
+            "accuracy_by_length": bucket_rows(test, outputs, buckets),
+            "fixed_target": fixed,
+            "train_seconds": sum(run.info["seconds"] for run in runs),
+            "steps": runs[0].info["steps"],
+            "steps_planned": runs[0].info.get("steps_planned"),
+            "params": runs[0].info["params"],
+            "loaded": all(run.loaded for run in runs),
         }
     result["seconds"] = time.perf_counter() - start
     return result
 
 
-def format_table(result: dict) -> str:
-    """The experiment as a text table: one row per length bucket, one column per model."""
+def _cell(row, width=17):
+    if row["exact_match_mean"] is None:
+        return f"{'-':>{width}}"
+    text = f"{row['exact_match_mean']:.3f} [{row['exact_match_min']:.2f}-{row['exact_match_max']:.2f}]"
+    return f"{text:>{width}}"
+
+
+def format_table(result: dict, rows_of=lambda entry: entry["accuracy_by_length"]) -> str:
+    """One row per length bucket, one column per model: exact match mean [min-max over seeds]."""
     kinds = [k for k in MODELS if k in result]
-    lines = [f"{'source length':>14} {'n':>5} " + " ".join(f"{k:>9}" for k in kinds)]
-    for i, row in enumerate(result[kinds[0]]["accuracy_by_length"]):
-        cells = []
-        for k in kinds:
-            em = result[k]["accuracy_by_length"][i]["exact_match"]
-            cells.append(f"{em:9.3f}" if em is not None else f"{'-':>9}")
+    lines = [f"{'source length':>14} {'n':>5} " + " ".join(f"{k:>17}" for k in kinds)]
+    for i, row in enumerate(rows_of(result[kinds[0]])):
+        cells = [_cell(rows_of(result[k])[i]) for k in kinds]
         lines.append(f"{row['lo']:>6} - {row['hi']:<5} {row['n']:>5} " + " ".join(cells))
     return "\n".join(lines)
 
 
 def main(argv=None) -> dict:
     """Command line: run the experiment, print a table, and with --json a JSON line last."""
-    parser = argparse.ArgumentParser(prog="python -m rnn_attention.experiments.length", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m rnn_attention.experiments.length",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--profile", default=None, help=f"one of {sorted(PROFILES)}")
     parser.add_argument("--task", default=TASK, choices=("copy", "reverse", "dates", "numbers"))
     parser.add_argument("--data", default=None, help="data folder (default: the repo's data/)")

@@ -300,10 +300,25 @@ def _load_cached(path: Path, cfg: TrainConfig, key: str, device, verbose: bool) 
     return run
 
 
-def load_or_train(cfg: TrainConfig | None = None, out_dir=None, device=None, verbose: bool = True) -> TrainedRun:
-    """Load the checkpoint that matches cfg if there is one, else train it and save it (see TrainedRun)."""
+def load_or_train(cfg: TrainConfig | None = None, out_dir=None, device=None, verbose: bool = True,
+                  splits: dict | None = None) -> TrainedRun:
+    """Load the checkpoint that matches cfg if there is one, else train it and save it (see TrainedRun).
+
+    splits: {"train", "valid", "test"} -> pairs to use instead of cfg.task's files
+    (data derived at run time, such as notebook 10's short sources or repeated
+    dates); the vocabularies are built from its training pairs, which are part
+    of the checkpoint's key like any task's.
+    """
     cfg = cfg or get_config()
-    splits, vocabs = prepare_data(cfg)
+    if splits is None:
+        splits, vocabs = prepare_data(cfg)
+    else:
+        from ..data.vocab import build_vocabs
+
+        missing = sorted(set(SPLITS) - set(splits))
+        if missing:
+            raise ValueError(f"splits must have the keys {SPLITS}, missing {missing}")
+        vocabs = build_vocabs(splits["train"])
     cfg = resolve_config(cfg, splits["train"])
     device = device or choose_device(cfg.device, verbose=verbose)
     key = config_hash(cfg, splits["train"])

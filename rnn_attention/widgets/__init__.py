@@ -7,7 +7,7 @@ Adding a notebook's widget = one `notebookNN.py` (an `Explorer` subclass and
 its builder, in its `__all__`), its three lines here, and `tests/test_widgets_NN.py`.
 """
 
-from . import core, notebook02, notebook03, notebook04, notebook05, notebook07, notebook09
+from . import core, notebook02, notebook03, notebook04, notebook05, notebook07, notebook09, notebook10
 from .core import *  # noqa: F403
 from .notebook02 import *  # noqa: F403
 from .notebook03 import *  # noqa: F403
@@ -15,6 +15,7 @@ from .notebook04 import *  # noqa: F403
 from .notebook05 import *  # noqa: F403
 from .notebook07 import *  # noqa: F403
 from .notebook09 import *  # noqa: F403
+from .notebook10 import *  # noqa: F403
 
 __all__ = [
     *core.__all__,
@@ -24,4 +25,5 @@ __all__ = [
     *notebook05.__all__,
     *notebook07.__all__,
     *notebook09.__all__,
+    *notebook10.__all__,
 ]

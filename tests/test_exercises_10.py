@@ -1,0 +1,179 @@
+"""The checks of notebook 10 (longer than anything in training): blank, right and typical wrong answers."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from rnn_attention.data import Vocab
+from rnn_attention.exercises import check_forbid_eos, check_item_accuracy, check_location_features
+
+
+def not_done(*args):
+    raise NotImplementedError
+
+
+# ---- 10.1: f_i = F * alpha_{i-1}
+
+
+def location_features(prev_weights, filters):
+    r = filters.shape[1]
+    return F.conv1d(prev_weights.unsqueeze(1), filters.unsqueeze(1), padding=r // 2).transpose(1, 2)
+
+
+def by_hand(prev_weights, filters):
+    """The sum written out: f_ij = sum_t F[:, t] alpha_{i-1, j + t - r//2} (zeros outside)."""
+    B, S = prev_weights.shape
+    k, r = filters.shape
+    padded = torch.cat([prev_weights.new_zeros(B, r // 2), prev_weights, prev_weights.new_zeros(B, r // 2)], dim=1)
+    windows = padded.unfold(1, r, 1)  # (B, S, r)
+    return windows @ filters.T  # (B, S, k)
+
+
+def no_padding(prev_weights, filters):
+    return F.conv1d(prev_weights.unsqueeze(1), filters.unsqueeze(1)).transpose(1, 2)
+
+
+def channels_first(prev_weights, filters):
+    return F.conv1d(prev_weights.unsqueeze(1), filters.unsqueeze(1), padding=filters.shape[1] // 2)
+
+
+def flipped(prev_weights, filters):
+    return location_features(prev_weights, filters.flip(1))
+
+
+def padded_on_the_left(prev_weights, filters):
+    r = filters.shape[1]
+    return F.conv1d(F.pad(prev_weights.unsqueeze(1), (r - 1, 0)), filters.unsqueeze(1)).transpose(1, 2)
+
+
+def fixed_max_len(prev_weights, filters, max_len=12):
+    """Features built for a fixed maximum length: breaks on longer sources."""
+    padded = F.pad(prev_weights, (0, max_len - prev_weights.shape[1]))
+    return location_features(padded, filters)
+
+
+# ---- 10.2: forbid EOS until each sentence's length
+
+
+def forbid_eos(logits, step, min_lengths, eos_idx=Vocab.EOS):
+    out = logits.clone()
+    out[:, eos_idx] = torch.where(step < min_lengths, torch.finfo(logits.dtype).min, out[:, eos_idx])
+    return out
+
+
+def off_by_one(logits, step, min_lengths, eos_idx=Vocab.EOS):
+    return forbid_eos(logits, step, min_lengths + 1, eos_idx)
+
+
+def zero_logit(logits, step, min_lengths, eos_idx=Vocab.EOS):
+    out = logits.clone()
+    out[:, eos_idx] = torch.where(step < min_lengths, torch.zeros(()), out[:, eos_idx])
+    return out
+
+
+def one_rule_for_the_batch(logits, step, min_lengths, eos_idx=Vocab.EOS):
+    out = logits.clone()
+    if step < int(min_lengths.max()):
+        out[:, eos_idx] = torch.finfo(logits.dtype).min
+    return out
+
+
+def wrong_column(logits, step, min_lengths, eos_idx=Vocab.EOS):
+    return forbid_eos(logits, step, min_lengths, eos_idx=Vocab.PAD)
+
+
+def inverted(logits, step, min_lengths, eos_idx=Vocab.EOS):
+    out = logits.clone()
+    out[:, eos_idx] = torch.where(step >= min_lengths, torch.finfo(logits.dtype).min, out[:, eos_idx])
+    return out
+
+
+def forbids_everything_else(logits, step, min_lengths, eos_idx=Vocab.EOS):
+    out = logits.clone()
+    out[step < min_lengths] = torch.finfo(logits.dtype).min
+    return out
+
+
+# ---- 10.3: per-item accuracy
+
+
+def item_accuracy(output, target):
+    target_items = target.split(";")
+    output_items = output.split(";") if output else []
+    return sum(o == t for o, t in zip(output_items, target_items)) / len(target_items)
+
+
+def all_or_nothing(output, target):
+    return float(output == target)
+
+
+def anywhere(output, target):
+    outs = set(output.split(";"))
+    items = target.split(";")
+    return sum(t in outs for t in items) / len(items)
+
+
+def over_output_items(output, target):
+    output_items = output.split(";") if output else []
+    right = sum(o == t for o, t in zip(output_items, target.split(";")))
+    return right / max(len(output_items), 1)
+
+
+def over_the_longer(output, target):
+    output_items, target_items = output.split(";") if output else [], target.split(";")
+    right = sum(o == t for o, t in zip(output_items, target_items))
+    return right / max(len(output_items), len(target_items))
+
+
+def per_character(output, target):
+    right = sum(o == t for o, t in zip(output, target))
+    return right / len(target)
+
+
+RIGHT = [
+    (check_location_features, location_features),
+    (check_location_features, by_hand),
+    (check_forbid_eos, forbid_eos),
+    (check_item_accuracy, item_accuracy),
+]
+
+WRONG = [
+    (check_location_features, no_padding, "pad r // 2 = 2 zeros on each side"),
+    (check_location_features, channels_first, "transpose to (B, S, k)"),
+    (check_location_features, flipped, "filters flipped"),
+    (check_location_features, padded_on_the_left, "shifted by r // 2"),
+    (check_location_features, fixed_max_len, "should have shape"),
+    (check_forbid_eos, off_by_one, "not step <= min_lengths[b]"),
+    (check_forbid_eos, zero_logit, "logit of 0"),
+    (check_forbid_eos, one_rule_for_the_batch, "each sentence's own min_lengths[b]"),
+    (check_forbid_eos, wrong_column, "another column than EOS"),
+    (check_forbid_eos, inverted, "wrong way round"),
+    (check_forbid_eos, forbids_everything_else, "changed the scores of the other tokens"),
+    (check_item_accuracy, all_or_nothing, "exact match"),
+    (check_item_accuracy, anywhere, "wrong place counted as right"),
+    (check_item_accuracy, over_output_items, "number of *target* dates"),
+    (check_item_accuracy, over_the_longer, "extra date lowered the score"),
+    (check_item_accuracy, per_character, "partial credit"),
+]
+
+
+def name_of(x):
+    return getattr(x, "__name__", "")
+
+
+@pytest.mark.parametrize("check", sorted({c for c, _ in RIGHT}, key=name_of), ids=name_of)
+def test_blank_is_not_attempted(check, capsys):
+    assert check(not_done).status == "not attempted"
+    assert "not attempted yet" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("check, fn", RIGHT, ids=name_of)
+def test_right_answer_passes(check, fn, capsys):
+    assert check(fn)
+    assert "passed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("check, fn, message", WRONG, ids=lambda x: name_of(x) if callable(x) else "")
+def test_wrong_answer_says_why(check, fn, message, capsys):
+    assert check(fn).status == "failed"
+    assert message in capsys.readouterr().out
