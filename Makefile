@@ -59,9 +59,11 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab $(ROOT_FLAG) --port=$(PORT) --ServerApp.root_dir="$(CURDIR)" \
 		notebooks/00_the_question.ipynb
 
-# One pytest run: nbval compares solutions/ strictly and runs notebooks/ lax (see conftest.py).
+# The linter first (ruff, configured in pyproject.toml), then one pytest run:
+# nbval compares solutions/ strictly and runs notebooks/ lax (see conftest.py).
 # pytest exits 5 when it collected no test at all: that is a failure here, never a pass.
 test: $(STAMP)
+	$(PY) -m ruff check .
 	@$(PY) -m pytest -n $(JOBS) --dist loadfile --nbval tests solutions notebooks; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests (exit 5)" >&2; exit 1; fi; \
 	exit $$status

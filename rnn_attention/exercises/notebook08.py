@@ -33,19 +33,35 @@ def check_first_step_weights(first_step_weights) -> CheckResult:
         for T_x in (3, 1, L, 25):
             with torch.no_grad():
                 _, expected = location(s_0, torch.zeros(2, T_x, K))  # (B, T_x): what the model does
-                given = call(fn, student_location, s_0.clone(), T_x, hints={
-                    "": f"(for T_x = {T_x}, L = {L}) The model does not refuse a long source: positions without a "
-                    "score get weight 0"
-                } if T_x > L else None)
+                given = call(
+                    fn,
+                    student_location,
+                    s_0.clone(),
+                    T_x,
+                    hints={
+                        "": f"(for T_x = {T_x}, L = {L}) The model does not refuse a long source: positions without a "
+                        "score get weight 0"
+                    }
+                    if T_x > L
+                    else None,
+                )
                 scores = location.W(s_0)  # (B, L)
             what = f"alpha_1 for T_x = {T_x}, max_len L = {L}"
-            expect_shape(given, (2, T_x), what, {
-                (2, L): f"one weight per position of this source, T_x = {T_x}, not one per output of W (L = {L})"
-                + ("; the layer has no output for positions past L: decide what they get" if T_x > L else
-                   ": cut the scores to the sentence's positions"),
-                (2, min(T_x, L)): f"a source of {T_x} positions needs {T_x} weights; W scores only the first {L}: "
-                "what do the others get?",
-            })
+            expect_shape(
+                given,
+                (2, T_x),
+                what,
+                {
+                    (2, L): f"one weight per position of this source, T_x = {T_x}, not one per output of W (L = {L})"
+                    + (
+                        "; the layer has no output for positions past L: decide what they get"
+                        if T_x > L
+                        else ": cut the scores to the sentence's positions"
+                    ),
+                    (2, min(T_x, L)): f"a source of {T_x} positions needs {T_x} weights; W scores only the first {L}: "
+                    "what do the others get?",
+                },
+            )
             if T_x > L and (given[:, L:] != 0).any():
                 raise CheckFailed(
                     f"{what}: positions past L got weight {shorten(given[:, L:])}. The layer W has exactly L outputs: "
@@ -100,17 +116,26 @@ def check_exact_match_by_bucket(exact_match_by_bucket) -> CheckResult:
             if not isinstance(given, (list, tuple)) or len(given) != len(expected):
                 raise CheckFailed(f"for buckets {buckets} return a list of {len(expected)} values, got {given!r}")
             data = (sources, targets, outputs, buckets)
-            name_the_mistake(list(given), expected, {
-                "a bucket holds no source: return None there, not 0 (0 would read as 'all wrong')":
-                    [0.0 if e is None else e for e in expected],
-                "the source length counts characters, len(source), not words": _by_bucket(
-                    *data, length=lambda text: len(text.split())),
-                "divide by the number of pairs in the bucket, not by all pairs": _by_bucket(
-                    *data, denominator=len(sources)),
-                "fractions between 0 and 1, not percentages": _by_bucket(*data, scale=100.0),
-                "both ends of a bucket are included: lo <= len(source) <= hi": _by_bucket(
-                    sources, targets, outputs, [(lo, hi - 1) for lo, hi in buckets]),
-            }, atol=1e-9)
+            name_the_mistake(
+                list(given),
+                expected,
+                {
+                    "a bucket holds no source: return None there, not 0 (0 would read as 'all wrong')": [
+                        0.0 if e is None else e for e in expected
+                    ],
+                    "the source length counts characters, len(source), not words": _by_bucket(
+                        *data, length=lambda text: len(text.split())
+                    ),
+                    "divide by the number of pairs in the bucket, not by all pairs": _by_bucket(
+                        *data, denominator=len(sources)
+                    ),
+                    "fractions between 0 and 1, not percentages": _by_bucket(*data, scale=100.0),
+                    "both ends of a bucket are included: lo <= len(source) <= hi": _by_bucket(
+                        sources, targets, outputs, [(lo, hi - 1) for lo, hi in buckets]
+                    ),
+                },
+                atol=1e-9,
+            )
             for (lo, hi), g, e in zip(buckets, given, expected):
                 if e is None and g is not None:
                     raise CheckFailed(f"bucket {lo}-{hi} holds no source: return None there, got {g!r}")

@@ -4,7 +4,8 @@ The three models share the encoder, the decoder's sizes, the data and the
 training budget; only what the decoder may look at differs:
 
 * additive: alpha_ij = softmax_j a(s_{i-1}, h_j), one weight per position of *this* input;
-* none:     no alpha at all, every step sees the encoder's fixed-size summary (a bidirectional variant of Cho et al. 2014);
+* none:     no alpha at all, every step sees the encoder's fixed-size summary
+            (a bidirectional variant of Cho et al. 2014);
 * location: alpha_i = softmax(W s_{i-1}) from nn.Linear(H, max_len): fixed-size weights
             that never look at h_j (max_len = the longest training source).
 
@@ -71,8 +72,10 @@ def experiment_configs(profile: str | None = None, task: str = TASK, **overrides
     base = get_config(profile, task=task)
     extra = {**EXPERIMENT_OVERRIDES.get(base.profile, {}), **overrides}
     seeds = SEEDS.get(base.profile, (0, 1, 2))
-    return {kind: [get_config(base.profile, task=task, attention=kind, seed=seed, **extra) for seed in seeds]
-            for kind in MODELS}
+    return {
+        kind: [get_config(base.profile, task=task, attention=kind, seed=seed, **extra) for seed in seeds]
+        for kind in MODELS
+    }
 
 
 def _mean(values):
@@ -87,17 +90,29 @@ def bucket_rows(pairs, outputs_per_seed, buckets) -> list[dict]:
         ems = [_mean([outputs[i] == pairs[i][1] for i in idx]) for outputs in outputs_per_seed]
         places = [_mean([place_accuracy(outputs[i], pairs[i][1]) for i in idx]) for outputs in outputs_per_seed]
         real = [e for e in ems if e is not None]
-        rows.append({
-            "lo": lo, "hi": hi, "n": len(idx),
-            "exact_match_mean": _mean(real), "exact_match_min": min(real, default=None),
-            "exact_match_max": max(real, default=None), "exact_match_per_seed": ems,
-            "place_accuracy_mean": _mean([p for p in places if p is not None]),
-        })
+        rows.append(
+            {
+                "lo": lo,
+                "hi": hi,
+                "n": len(idx),
+                "exact_match_mean": _mean(real),
+                "exact_match_min": min(real, default=None),
+                "exact_match_max": max(real, default=None),
+                "exact_match_per_seed": ems,
+                "place_accuracy_mean": _mean([p for p in places if p is not None]),
+            }
+        )
     return rows
 
 
-def run_length_experiment(profile: str | None = None, out_dir=None, task: str = TASK, n_buckets: int = N_BUCKETS,
-                          verbose: bool = True, **overrides) -> dict:
+def run_length_experiment(
+    profile: str | None = None,
+    out_dir=None,
+    task: str = TASK,
+    n_buckets: int = N_BUCKETS,
+    verbose: bool = True,
+    **overrides,
+) -> dict:
     """Train (or load) every model and seed, and measure them on the test split by source length."""
     start = time.perf_counter()
     configs = experiment_configs(profile, task, **overrides)
@@ -106,9 +121,12 @@ def run_length_experiment(profile: str | None = None, out_dir=None, task: str = 
     splits, _ = prepare_data(first)
     test = splits["test"]
     buckets = length_buckets(test, n_buckets)
-    result: dict = {"task": task, "profile": first.profile, "seeds": [cfg.seed for cfg in configs[MODELS[0]]],
-                    "train_sources_by_bucket": [sum(lo <= len(s) <= hi for s, _ in splits["train"])
-                                                for lo, hi in buckets]}
+    result: dict = {
+        "task": task,
+        "profile": first.profile,
+        "seeds": [cfg.seed for cfg in configs[MODELS[0]]],
+        "train_sources_by_bucket": [sum(lo <= len(s) <= hi for s, _ in splits["train"]) for lo, hi in buckets],
+    }
     for kind, cfgs in configs.items():
         runs = [load_or_train(cfg, out_dir, verbose=verbose) for cfg in cfgs]
         outputs = [greedy_outputs(run.model, test, run.vocabs) for run in runs]
@@ -148,8 +166,9 @@ def format_table(result: dict, rows_of=lambda entry: entry["accuracy_by_length"]
 
 def main(argv=None) -> dict:
     """Command line: run the experiment, print a table, and with --json a JSON line last."""
-    parser = argparse.ArgumentParser(prog="python -m rnn_attention.experiments.length",
-                                     description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m rnn_attention.experiments.length", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--profile", default=None, help=f"one of {sorted(PROFILES)}")
     parser.add_argument("--task", default=TASK, choices=("copy", "reverse", "dates", "numbers"))
     parser.add_argument("--data", default=None, help="data folder (default: the repo's data/)")

@@ -39,7 +39,7 @@ from torch import nn
 from ..data.vocab import Vocab
 from ..models import build_model, count_parameters
 from .config import TrainConfig, config_hash, get_config, resolve_config, run_only_fields
-from .loop import AlignmentSnapshots, choose_device, fit, pick_probe_pairs, seed_everything
+from .loop import AlignmentSnapshots, choose_device, fit, pick_probe_pairs, seed_everything, use_configured_threads
 
 __all__ = [
     "TrainedRun",
@@ -160,8 +160,11 @@ def save_checkpoint(path, run: TrainedRun) -> Path:
         except PermissionError:  # another user's file we may not replace (a sticky folder): keep ours beside it
             target = _own_path(path)
             os.replace(tmp, target)
-            warnings.warn(f"could not replace {path} (another user's file); saved this run as {target.name}",
-                          RuntimeWarning, stacklevel=2)
+            warnings.warn(
+                f"could not replace {path} (another user's file); saved this run as {target.name}",
+                RuntimeWarning,
+                stacklevel=2,
+            )
             return target
     except BaseException:
         with contextlib.suppress(OSError):
@@ -233,18 +236,27 @@ def train_model(cfg: TrainConfig, splits=None, vocabs=None, device=None) -> Trai
     device = device or choose_device(cfg.device)
     seed_everything(cfg.seed)
     model = build_model(len(vocabs[0]), len(vocabs[1]), cfg).to(device)
-    loader = make_loader(PairDataset(splits["train"], *vocabs), cfg.batch_size, shuffle=True,
-                         bucket=cfg.bucket, seed=cfg.seed)
+    loader = make_loader(
+        PairDataset(splits["train"], *vocabs), cfg.batch_size, shuffle=True, bucket=cfg.bucket, seed=cfg.seed
+    )
     valid = splits["valid"][: cfg.valid_pairs] if cfg.valid_pairs else None
     snapshots = AlignmentSnapshots(pick_probe_pairs(splits["test"], cfg.probe_size), vocabs)
     history = fit(model, loader, cfg, device, callbacks=[snapshots], valid_pairs=valid, vocabs=vocabs)
     info = {
-        "task": cfg.task, "decoder": cfg.decoder, "attention": cfg.attention, "profile": cfg.profile,
+        "task": cfg.task,
+        "decoder": cfg.decoder,
+        "attention": cfg.attention,
+        "profile": cfg.profile,
         "exact_match": evaluate.exact_match(model, splits["test"], vocabs),
         "token_accuracy": evaluate.token_accuracy(model, splits["test"], vocabs),
-        "seconds": history["seconds_total"], "device": device.type, "params": count_parameters(model),
-        "epochs": history["epochs"], "steps": history["steps"], "steps_planned": history["steps_planned"],
-        "stopped_by_time": history["stopped_by_time"], "torch": str(torch.__version__),
+        "seconds": history["seconds_total"],
+        "device": device.type,
+        "params": count_parameters(model),
+        "epochs": history["epochs"],
+        "steps": history["steps"],
+        "steps_planned": history["steps_planned"],
+        "stopped_by_time": history["stopped_by_time"],
+        "torch": str(torch.__version__),
     }
     return TrainedRun(model, vocabs, history, info, cfg)
 
@@ -268,8 +280,10 @@ def _why_not_usable(run: TrainedRun, cfg: TrainConfig, key: str) -> str | None:
     if run.info.get("config_hash") != key:
         return f"its key {run.info.get('config_hash')!r} is not {key!r} (other training data, or an older format)"
     if run.info.get("stopped_by_time"):
-        return (f"the time cap cut that run short at {run.info.get('steps')} of {run.info.get('steps_planned')} "
-                f"planned steps, so it is not the finished model")
+        return (
+            f"the time cap cut that run short at {run.info.get('steps')} of {run.info.get('steps_planned')} "
+            f"planned steps, so it is not the finished model"
+        )
     return None
 
 
@@ -289,19 +303,21 @@ def _load_cached(path: Path, cfg: TrainConfig, key: str, device, verbose: bool) 
             problem = f"it could not be loaded ({type(error).__name__}: {error})"
         if problem is None:
             break
-        warnings.warn(f"checkpoint {candidate} not used: {problem}; training a new model", RuntimeWarning,
-                      stacklevel=3)
+        warnings.warn(f"checkpoint {candidate} not used: {problem}; training a new model", RuntimeWarning, stacklevel=3)
     else:
         return None
     if verbose:
         info = run.info
-        print(f"Loaded {path.name}: test exact match {info['exact_match']:.4f} "
-              f"(trained in {info['seconds']:.0f} s on {info['device']})")
+        print(
+            f"Loaded {path.name}: test exact match {info['exact_match']:.4f} "
+            f"(trained in {info['seconds']:.0f} s on {info['device']})"
+        )
     return run
 
 
-def load_or_train(cfg: TrainConfig | None = None, out_dir=None, device=None, verbose: bool = True,
-                  splits: dict | None = None) -> TrainedRun:
+def load_or_train(
+    cfg: TrainConfig | None = None, out_dir=None, device=None, verbose: bool = True, splits: dict | None = None
+) -> TrainedRun:
     """Load the checkpoint that matches cfg if there is one, else train it and save it (see TrainedRun).
 
     splits: {"train", "valid", "test"} -> pairs to use instead of cfg.task's files
@@ -321,6 +337,7 @@ def load_or_train(cfg: TrainConfig | None = None, out_dir=None, device=None, ver
         vocabs = build_vocabs(splits["train"])
     cfg = resolve_config(cfg, splits["train"])
     device = device or choose_device(cfg.device, verbose=verbose)
+    use_configured_threads(cfg, device)  # a loaded model is evaluated with the threads training would use
     key = config_hash(cfg, splits["train"])
     path = checkpoint_path(cfg, out_dir, key)
     with _file_lock(path):
@@ -332,6 +349,8 @@ def load_or_train(cfg: TrainConfig | None = None, out_dir=None, device=None, ver
         run.path = save_checkpoint(path, run)
         path = run.path
     if verbose:
-        print(f"Trained {cfg.task}/{cfg.attention} in {run.info['seconds']:.0f} s: "
-              f"test exact match {run.info['exact_match']:.4f}; saved {path}")
+        print(
+            f"Trained {cfg.task}/{cfg.attention} in {run.info['seconds']:.0f} s: "
+            f"test exact match {run.info['exact_match']:.4f}; saved {path}"
+        )
     return run
