@@ -38,7 +38,7 @@ from pathlib import Path
 from ..data import load_split
 from ..data.derived import repeat_pairs, repeated_by_count, sources_at_most
 from ..evaluate import decode_outputs, item_accuracy, items_produced, split_dates, split_digit_groups
-from ..train import DEFAULT_RUNS_DIR, PROFILES, get_config, load_or_train
+from ..train import PROFILES, get_config, load_or_train, runs_dir
 from . import use_configured_threads
 
 __all__ = [
@@ -216,7 +216,7 @@ def run_extrapolation(profile: str | None = None, out_dir=None, verbose: bool = 
     """
     start = time.perf_counter()
     s = settings(profile, **(setting_changes or {}))
-    out_dir = Path(out_dir) if out_dir is not None else DEFAULT_RUNS_DIR / "extrapolation"
+    out_dir = Path(out_dir) if out_dir is not None else runs_dir() / "extrapolation"
     extra = {**overrides, **({"data_dir": str(data_dir)} if data_dir is not None else {})}
     result: dict = {"profile": s["profile"], "seeds": list(s["seeds"]), "train_max_len": s["train_max_len"],
                     "train_counts": list(s["train_counts"]), "longer": {}, "repeated": {}, "train_seconds": {}}
