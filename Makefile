@@ -14,7 +14,7 @@ PORT   ?= 8888
 # JupyterLab refuses to run as root (containers) unless told it may.
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: help lab test data notebooks solutions check-notebooks check-profile figures bench clean-runs site browser-test grade
+.PHONY: help lab test data notebooks solutions check-notebooks check-profile figures bench clean-runs site browser-test grade nbgrader
 
 help:
 	@echo "make lab        set up and open the course in JupyterLab"
@@ -25,16 +25,35 @@ help:
 	@echo "make bench      time loop vs vectorised vs precomputed attention"
 	@echo "make site       render the executed solutions/ as a static web site in _site/"
 	@echo "make browser-test  JupyterLab in headless Chromium: move a widget's slider (needs chromium)"
-	@echo "make grade NB=student.ipynb  run a student's notebook and tabulate its exercise checks"
+	@echo "make grade NB=student.ipynb  grade a student's notebook with the course's checks (sandboxed)"
+	@echo "make nbgrader   write an nbgrader course directory in build/nbgrader (see TEACHING.md)"
 	@echo "make check-profile PROFILE=cpu  run the training notebooks under a profile; fail on a False claim"
 	@echo "make figures    rewrite the README's table of figures from the stored results"
 
+# pip stays the version the venv ships: `pip install --upgrade pip` fetched whatever pip was newest on every new
+# install. Only a pip too old to install a pyproject.toml project in editable mode (before 21.3, as in
+# Python 3.10.0-3.10.2) is replaced, by exactly PIP_VERSION. pip runs --quiet (errors still show), so the
+# install says what it does and how long it took.
+PIP_VERSION := 26.3
+PIP := $(PY) -m pip --disable-pip-version-check
+PIP_TOO_OLD := import re, pip; raise SystemExit(tuple(map(int, re.match(r"(\d+)\.(\d+)", pip.__version__).groups())) >= (21, 3))
+
 $(STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[lab,test]"
-	@rm -f $(VENV)/.installed-*
-	@touch $@
+	@start=$$(date +%s); \
+	if test -x $(PY); then \
+	  echo "make: pyproject.toml changed, updating the course in $(VENV)/ (usually under a minute) ..."; \
+	else \
+	  echo "make: installing the course into $(VENV)/ (first time only: about 2-4 minutes, torch is the big one) ..."; \
+	  $(PYTHON) -m venv $(VENV) || exit 1; \
+	fi; \
+	if $(PY) -c '$(PIP_TOO_OLD)'; then \
+	  echo "make: this venv's pip $$($(PY) -c 'import pip; print(pip.__version__)') cannot install in editable mode; installing pip==$(PIP_VERSION)"; \
+	  $(PIP) install --quiet "pip==$(PIP_VERSION)" || exit 1; \
+	fi; \
+	echo "make: pip is installing torch, JupyterLab and the other pinned packages (quiet until done) ..."; \
+	$(PIP) install --quiet -e ".[lab,test]" || exit 1; \
+	rm -f $(VENV)/.installed-*; touch $@; \
+	echo "make: installed in $$(( $$(date +%s) - start )) s; make skips this step until pyproject.toml changes"
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab $(ROOT_FLAG) --port=$(PORT) --ServerApp.root_dir="$(CURDIR)" \
@@ -77,10 +96,15 @@ browser-test: $(STAMP) site
 	if [ $$status -eq 5 ]; then echo "make browser-test: pytest collected no tests (exit 5)" >&2; exit 1; fi; \
 	exit $$status
 
-# Teachers: execute a student's notebook headlessly and print a per-exercise table.
+# Teachers: run a student's notebook in a sandbox and grade its functions with the course's checks.
 grade: $(STAMP)
 	@test -n "$(NB)" || { echo "usage: make grade NB=path/to/student_notebook.ipynb" >&2; exit 2; }
 	$(PY) tools/grade.py $(NB)
+
+# Teachers who grade with nbgrader: build/nbgrader/ (source/<assignment>/, nbgrader_config.py), from solutions/*.py.
+nbgrader: $(STAMP)
+	$(PY) tools/nbgrader_course.py build/nbgrader
+	@echo "next: cd build/nbgrader && PATH=$(CURDIR)/$(VENV)/bin:\$$PATH nbgrader generate_assignment 00_the_question"
 
 # Not part of `make test`: the training notebooks under a student's profile (cpu, gpu), every claim checked.
 check-profile: $(STAMP)

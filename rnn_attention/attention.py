@@ -49,6 +49,13 @@ def _check_bool_mask(mask, shape: str) -> None:
         raise TypeError(f"mask must be a torch.bool tensor of shape {shape}, got {got}")
 
 
+def _check_sizes(**sizes) -> None:
+    """Raise a ValueError unless every size is a positive int (bool is not a size)."""
+    for name, value in sizes.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+
+
 def _check_inputs(query, keys, mask, query_size: int | None, key_size: int | None) -> None:
     """Validate query (B, Dq), keys (B, S, Dk) and mask (B, S) before attending."""
     _check_tensor(query, "query", 2, "(B, Dq) = s_{i-1}")
@@ -57,6 +64,8 @@ def _check_inputs(query, keys, mask, query_size: int | None, key_size: int | Non
         raise ValueError(
             f"query and keys disagree on the batch size B: query {tuple(query.shape)}, keys {tuple(keys.shape)}"
         )
+    if query.dtype != keys.dtype:
+        raise TypeError(f"query and keys must have the same dtype, got query {query.dtype} and keys {keys.dtype}")
     if keys.shape[1] == 0:
         raise ValueError(f"keys have no positions (S = 0), shape {tuple(keys.shape)}: nothing to attend to")
     if query_size is not None and query.shape[1] != query_size:
@@ -100,9 +109,7 @@ class AdditiveAttention(nn.Module):
 
     def __init__(self, query_size: int, key_size: int, attn_size: int, tanh_via_sigmoid: bool = False):
         super().__init__()
-        for name, value in (("query_size", query_size), ("key_size", key_size), ("attn_size", attn_size)):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        _check_sizes(query_size=query_size, key_size=key_size, attn_size=attn_size)
         self.query_size, self.key_size, self.attn_size = query_size, key_size, attn_size
         self.tanh_via_sigmoid = bool(tanh_via_sigmoid)
         self.W_a = nn.Linear(query_size, attn_size, bias=False)  # looks at s_{i-1}
@@ -167,6 +174,7 @@ class GeneralAttention(nn.Module):
 
     def __init__(self, query_size: int, key_size: int):
         super().__init__()
+        _check_sizes(query_size=query_size, key_size=key_size)
         self.query_size, self.key_size = query_size, key_size
         self.W_a = nn.Linear(key_size, query_size, bias=False)  # maps h_j into the query's space
 
@@ -209,6 +217,13 @@ def scaled_dot_product_attention(query, key, value, mask=None):
         )
     if key.shape[1] != value.shape[1]:
         raise ValueError(f"key and value must share the length S, got {tuple(key.shape)} and {tuple(value.shape)}")
+    if query.shape[2] == 0 or key.shape[1] == 0:
+        raise ValueError(
+            f"need D >= 1 features and S >= 1 keys to attend (the scale 1/sqrt(D) is undefined at D = 0), "
+            f"got query {tuple(query.shape)} and key {tuple(key.shape)}"
+        )
+    if not (query.dtype == key.dtype == value.dtype):
+        raise TypeError(f"query, key and value must share one dtype, got {query.dtype}, {key.dtype}, {value.dtype}")
     B, T, D = query.shape
     S = key.shape[1]
     if mask is not None:

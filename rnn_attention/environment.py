@@ -9,7 +9,7 @@ import warnings
 
 import torch
 
-__all__ = ["setup", "describe_device", "course_profile"]
+__all__ = ["setup", "describe_device", "course_profile", "describe_machine"]
 
 
 def describe_device() -> tuple[torch.device, str]:
@@ -19,6 +19,16 @@ def describe_device() -> tuple[torch.device, str]:
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return torch.device("mps"), "Apple GPU (MPS)"
     return torch.device("cpu"), f"CPU with {torch.get_num_threads()} threads"
+
+
+def describe_machine(device_type: str, num_threads: int | None = None) -> str:
+    """A short name of the machine a result was measured on, for the README's table of figures."""
+    if device_type == "cuda" and torch.cuda.is_available():
+        return f"1 GPU ({torch.cuda.get_device_name(0)})"
+    if device_type == "mps":
+        return "Apple GPU (MPS)"
+    threads = num_threads or torch.get_num_threads()
+    return f"{os.cpu_count()}-core CPU, {threads} thread{'s' if threads != 1 else ''}"
 
 
 def course_profile() -> str:

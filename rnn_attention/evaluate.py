@@ -10,6 +10,7 @@ import torch
 from .data.vocab import Vocab
 
 __all__ = [
+    "MAX_SOURCE_SYMBOLS",
     "make_batch",
     "greedy_outputs",
     "exact_match",
@@ -43,7 +44,9 @@ def _chunks(pairs, batch_size: int):
 
 @torch.no_grad()
 def greedy_outputs(model, pairs, vocabs, batch_size: int = 500, max_len: int | None = None) -> list[str]:
-    """The model's greedy output string for every pair's source, in the pairs' order."""
+    """The model's greedy output string for every pair's source, in the pairs' order ([] for no pairs)."""
+    if not pairs:
+        return []
     if max_len is None:
         max_len = max(len(vocabs[1].tokens(t)) for _, t in pairs) + 5
     model.eval()
@@ -107,13 +110,18 @@ def accuracy_by_length(model, pairs, vocabs, buckets=6, batch_size: int = 500) -
     return rows
 
 
+MAX_SOURCE_SYMBOLS = 2000  # translate's default cap: the model runs on any length, but this keeps a call short
+
+
 @torch.no_grad()
-def translate(model, text: str, vocabs, max_len: int = 40, max_src_len: int | None = None):
+def translate(model, text: str, vocabs, max_len: int = 40, max_src_len: int | None = MAX_SOURCE_SYMBOLS):
     """Greedy translation of one input: (output_text, attn (T, S) or None, src_tokens, tgt_tokens).
 
     tgt_tokens are the output symbols with "<eos>" last when the model stopped;
     attn has one row per tgt token. Raises ValueError for an empty input, one
-    longer than max_src_len, or symbols the model has never seen (listed).
+    longer than max_src_len (MAX_SOURCE_SYMBOLS = 2000 by default: attention
+    runs on any length, but an unbounded input makes an unbounded call; pass
+    max_src_len=None to lift the cap), or symbols the model has never seen (listed).
     """
     src_vocab, tgt_vocab = vocabs
     if not isinstance(text, str):
@@ -122,7 +130,10 @@ def translate(model, text: str, vocabs, max_len: int = 40, max_src_len: int | No
         raise ValueError("the input is empty: type a few characters to translate")
     src_tokens = src_vocab.tokens(text)
     if max_src_len is not None and len(src_tokens) > max_src_len:
-        raise ValueError(f"the input has {len(src_tokens)} symbols; this model accepts at most {max_src_len}")
+        raise ValueError(
+            f"the input has {len(src_tokens)} symbols, more than the cap of {max_src_len} "
+            f"(translate(..., max_src_len=None) lifts it)"
+        )
     unknown = sorted({sym for sym in src_tokens if sym not in src_vocab})
     if unknown:
         shown = " ".join(repr(sym) for sym in unknown)

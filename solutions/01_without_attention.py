@@ -48,7 +48,8 @@ device = setup(seed=0)
 #
 # Cho et al. (2014) and Sutskever et al. (2014) translate with two recurrent networks.
 # The **encoder** reads the source $x_1, \dots, x_{T_x}$ one token at a time. The **decoder** writes the target $y_1, \dots, y_{T_y}$ one token at a time.
-# Between them passes **one vector** $c$, a summary of the whole source: the decoder starts from it and never sees the source again.
+# Between them passes **one vector** $c$, a summary of the whole source. In Sutskever et al.'s model the decoder starts from it and never sees the source again; that is the model of this notebook.
+# Cho et al. used a unidirectional encoder and also fed $c$ into every decoder step and into the output; the package's no-attention decoder (notebook 08) does that, with the bidirectional encoder below.
 #
 # Bahdanau et al. (2015) use a **bidirectional** encoder: a forward GRU reads left to right and gives states $\overrightarrow{h}_1, \dots, \overrightarrow{h}_{T_x}$;
 # a backward GRU reads right to left and gives $\overleftarrow{h}_{T_x}, \dots, \overleftarrow{h}_1$. Each has $H$ numbers. The state at position $j$ is both halves stacked:

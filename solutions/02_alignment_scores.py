@@ -32,6 +32,7 @@
 import torch
 
 from rnn_attention import AdditiveAttention
+from rnn_attention.claims import claim
 from rnn_attention.environment import setup
 from rnn_attention.exercises import check_additive_score, check_score_matrix
 from rnn_attention.widgets import score_length_widget
@@ -149,8 +150,8 @@ for length in (5, 12):
     with torch.no_grad():
         looped = score_loop(dec_state, enc_outputs)  # (B, S)
         batched = attention.score(dec_state, enc_outputs)  # (B, S)
-    print(f"S = {length:2d}: scores of shape {tuple(looped.shape)}, loop == AdditiveAttention.score: "
-          f"{torch.allclose(looped, batched, atol=1e-6)}")
+    print(f"S = {length:2d}: scores of shape {tuple(looped.shape)}")
+    claim(f"S = {length}: the loop over j equals AdditiveAttention.score", torch.allclose(looped, batched, atol=1e-6))
 
 # %% [markdown]
 # The loop makes the point of the whole course visible: `a` is a function of one pair $(s_{i-1}, h_j)$.
@@ -174,13 +175,13 @@ print("projected_keys", tuple(projected_keys.shape), "| projected_query", tuple(
 #
 # **Exercise 2.1.** Write `additive_score(query, keys, W_a, U_a, v_a)` that returns the scores of shape `(B, S)` for
 # `query` $= s_{i-1}$ of shape `(B, Dq)`, `keys` $= h_1..h_S$ of shape `(B, S, Dk)`, `W_a` of shape `(A, Dq)`, `U_a` of shape `(A, Dk)` and `v_a` of shape `(A,)`.
-# No loop over positions. The check compares with `AdditiveAttention.score` for $T_x$ = 3, 5 and 17.
+# No loop over positions: the check also tries $T_x = 300$ and refuses code that runs tensor operations position by position. It compares with `AdditiveAttention.score` (which you may not call here) for $T_x$ from 3 to 300.
 
 # %%
 def additive_score(query, keys, W_a, U_a, v_a):
     """e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j) for every j: (B, Dq), (B, S, Dk) -> (B, S)."""
     # BEGIN SOLUTION
-    # HINT: keys @ U_a.T is (B, S, A); (query @ W_a.T).unsqueeze(1) is (B, 1, A); add, tanh, then @ v_a
+    # HINT: write down the shapes of W_a s_{i-1} and of U_a h_j for all j at once: what must W_a s_{i-1} get so that it is added to every position of its own sentence?
     projected_keys = keys @ U_a.T  # (B, S, A)
     projected_query = (query @ W_a.T).unsqueeze(1)  # (B, 1, A)
     return torch.tanh(projected_query + projected_keys) @ v_a  # (B, S)

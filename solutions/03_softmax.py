@@ -35,6 +35,7 @@ import math
 import torch
 
 from rnn_attention import AdditiveAttention, lengths_to_mask, masked_softmax
+from rnn_attention.claims import claim
 from rnn_attention.environment import setup
 from rnn_attention.exercises import check_masked_softmax, check_stable_softmax
 from rnn_attention.widgets import softmax_widget
@@ -79,8 +80,10 @@ torch.manual_seed(0)
 for length in (3, 7, 50):
     scores = torch.randn(length)  # (T_x,)
     attn_weights = torch.softmax(scores, dim=0)  # (T_x,)
-    print(f"T_x = {length:2d}: {attn_weights.numel():2d} weights, all >= 0: {bool((attn_weights >= 0).all())}, "
-          f"sum = {attn_weights.sum():.4f}")
+    print(f"T_x = {length:2d}: {attn_weights.numel():2d} weights, sum = {attn_weights.sum():.4f}")
+    claim(f"T_x = {length}: {length} weights, all >= 0, summing to 1",
+          attn_weights.numel() == length and bool((attn_weights >= 0).all())
+          and abs(attn_weights.sum().item() - 1) < 1e-6)
 
 # %% [markdown]
 # ## 3. Why subtract the maximum
@@ -112,7 +115,7 @@ for row in ([1.0, 2.0, 3.0], [100.0, 101.0, 102.0], [1000.0, 10.0, -1000.0], [-1
 # For $(100, 101, 102)$ you get the same weights as for $(-2, -1, 0)$, or $(0, 1, 2)$: $(0.0900, 0.2447, 0.6652)$.
 #
 # **Exercise 3.1.** Write `stable_softmax(scores)`, a softmax over the last axis that subtracts each row's maximum first.
-# The check compares with `torch.softmax` on ordinary scores and on scores like 1000 and -1000.
+# The check compares with `torch.softmax` (which you may not call here) on ordinary scores, on scores like 1000 and -1000, and on rows of very different scales.
 
 # %%
 def stable_softmax(scores):
@@ -265,13 +268,13 @@ print("masked_softmax  :", [round(a, 3) for a in masked_softmax(very_low, row_ma
 # %% [markdown]
 # **Exercise 3.2.** Write `my_masked_softmax(scores, mask)`: a softmax over the last axis of `scores` `(B, S)`
 # that gives exactly 0 where `mask` `(B, S)` is `False`, sums to 1 over the real positions, returns zeros (not `nan`) for a row with no real position,
-# and works in `float16`. The check compares with the package's `masked_softmax`.
+# and works in `float16` and `bfloat16` whatever the scale of the scores. The check compares with the package's `masked_softmax` (which you may not call here).
 
 # %%
 def my_masked_softmax(scores, mask):
     """softmax over the last axis, only over positions where mask is True: (B, S), (B, S) bool -> (B, S)."""
     # BEGIN SOLUTION
-    # HINT: fill the padded scores with torch.finfo(scores.dtype).min, take torch.softmax, then multiply by the mask
+    # HINT: which fill value is below every score, in any dtype? And what does a softmax give a row whose scores are all that value?
     filled = scores.masked_fill(~mask, torch.finfo(scores.dtype).min)  # (B, S)
     weights = torch.softmax(filled, dim=-1)  # (B, S); an all-padding row is uniform here
     return weights * mask.to(weights.dtype)  # (B, S); that row becomes zeros

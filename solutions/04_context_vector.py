@@ -35,6 +35,7 @@ import matplotlib.pyplot as plt
 import torch
 
 from rnn_attention import AdditiveAttention, lengths_to_mask
+from rnn_attention.claims import claim
 from rnn_attention.environment import setup
 from rnn_attention.exercises import check_context_vector, check_feature_bounds, check_state_gradients
 from rnn_attention.geometry import convex_hull_2d, inside_hull_2d
@@ -152,19 +153,22 @@ hull_widget
 
 # %% [markdown]
 # The check cell drives the same widget from code: it sets the sliders, then prints what the widget computed.
+# (`trying()` puts the sliders back where they were afterwards, so the widget above still shows your choice.)
 
 # %%
-for length, focus, temperature in ((5, 2, 1.0), (9, 7, 0.3), (3, 1, 20.0)):
-    hull_widget.length.value = length
-    hull_widget.focus.value = focus
-    hull_widget.temperature.value = temperature
-    state = hull_widget.state
-    print(
-        f"T_x = {state['T_x']}, focus {focus}, temperature {temperature:4.1f}: "
-        f"{state['weights'].numel()} weights, sum {state['weights'].sum().item():.3f}, "
-        f"c_i = ({state['context'][0]:.2f}, {state['context'][1]:.2f}), inside the hull: {state['inside']}"
-    )
-print("text line:", state["text"])
+with hull_widget.trying():
+    for length, focus, temperature in ((5, 2, 1.0), (9, 7, 0.3), (3, 1, 20.0)):
+        hull_widget.length.value = length
+        hull_widget.focus.value = focus
+        hull_widget.temperature.value = temperature
+        state = hull_widget.state
+        print(
+            f"T_x = {state['T_x']}, focus {focus}, temperature {temperature:4.1f}: "
+            f"{state['weights'].numel()} weights, sum {state['weights'].sum().item():.3f}, "
+            f"c_i = ({state['context'][0]:.2f}, {state['context'][1]:.2f})"
+        )
+        claim(f"T_x = {length}: c_i lies inside the hull of the h_j", state["inside"])
+    print("text line:", state["text"])
 
 # %% [markdown]
 # ## 6. Gradients reach every $h_j$, in proportion to $\alpha_{ij}$
@@ -196,7 +200,7 @@ jacobian = torch.autograd.functional.jacobian(lambda h: attn_weights @ h, enc_ou
 print("jacobian shape:", tuple(jacobian.shape))
 for j in range(4):
     block = jacobian[:, j, :]  # (H, H): d c / d h_j
-    print(f"d c / d h_{j + 1} == alpha_{j + 1} * I: {torch.allclose(block, attn_weights[j] * torch.eye(3))}")
+    claim(f"d c / d h_{j + 1} == alpha_{j + 1} * I", torch.allclose(block, attn_weights[j] * torch.eye(3)))
 
 # %% [markdown]
 # **The full path, and padding.** In a real model the weights are not fixed: $\alpha_{ij}$ comes from the score $e_{ij}$, which looks at $h_j$.
@@ -279,7 +283,7 @@ fig.tight_layout();
 def context_vector(attn_weights, enc_outputs):
     """c_b = sum_j alpha_bj h_bj for every sentence b: (B, S), (B, S, H) -> (B, H)."""
     # BEGIN SOLUTION
-    # HINT: give the weights a middle dimension, (B, 1, S), and use torch.bmm; or broadcast and sum over dim 1
+    # HINT: c_b sums alpha_bj h_bj over j: which axis of enc_outputs is j, and what shape must the weights take to meet it?
     return torch.bmm(attn_weights.unsqueeze(1), enc_outputs).squeeze(1)  # (B, 1, S) @ (B, S, H) -> (B, H)
     # END SOLUTION
 
@@ -309,7 +313,7 @@ check_state_gradients(state_gradients)
 def feature_bounds(enc_outputs):
     """Per-feature minimum and maximum over the positions: (S, H) -> ((H,), (H,))."""
     # BEGIN SOLUTION
-    # HINT: reduce over the position dimension, dim=0, with .min and .max (they return values and indices)
+    # HINT: one bound per feature: over which dimension do you reduce? (.min and .max with a dim return values and indices)
     return enc_outputs.min(dim=0).values, enc_outputs.max(dim=0).values
     # END SOLUTION
 

@@ -374,13 +374,13 @@ claim("for every (S, B) tried, the padding gets weight exactly 0", largest_on_pa
 # ## 9. Exercises
 #
 # **Exercise 5.1 (the mask).** Write `make_mask(lengths, max_len)` that returns a boolean tensor of shape $(B, \text{max\_len})$, True where the position $j$ (counted from 0) is smaller than `lengths[b]`.
-# No Python loop: compare a row of positions with a column of lengths. The check compares with `lengths_to_mask`.
+# No Python loop: compare a row of positions with a column of lengths (the check tries 300 lengths and refuses reading them one at a time). The check compares with `lengths_to_mask`, which you may not call here.
 
 # %%
 def make_mask(lengths, max_len):
     """lengths (B,) int -> mask (B, max_len) bool, True on real tokens."""
     # BEGIN SOLUTION
-    # HINT: torch.arange(max_len) has shape (S,); give it shape (1, S) and the lengths shape (B, 1), then compare with <
+    # HINT: torch.arange(max_len) numbers the positions from 0: which comparison with lengths[b] is True exactly on the real ones, and which shapes make it broadcast to (B, S)?
     positions = torch.arange(max_len)  # (S,)
     return positions.unsqueeze(0) < lengths.unsqueeze(1)  # (1, S) < (B, 1) -> (B, S)
     # END SOLUTION

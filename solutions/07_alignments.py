@@ -35,6 +35,7 @@
 import matplotlib.pyplot as plt
 import torch
 
+from rnn_attention.claims import claim
 from rnn_attention.data import load_split
 from rnn_attention.environment import setup
 from rnn_attention.evaluate import row_entropy as package_row_entropy
@@ -148,7 +149,7 @@ for source, _target in test_pairs[:200]:
     _, weights, _, _ = translate(model, source, vocabs)  # (T_y, T_x)
     year_mass.append(weights[:4, -4:].sum(dim=1).mean().item())  # rows of YYYY, columns of the last 4 characters
 year_mass = torch.tensor(year_mass)
-print(f"year rows on the last four source characters, median weight > 0.5: {year_mass.median().item() > 0.5}")
+claim("year rows on the last four source characters, median weight > 0.5", year_mass.median().item() > 0.5)
 
 # %% [markdown]
 # ## 5. Sharp and diffuse rows
@@ -168,7 +169,7 @@ print(f"year rows on the last four source characters, median weight > 0.5: {year
 def row_entropy(weights):
     """(T_y, T_x) attention weights -> (T_y,) entropies H_i = -sum_j alpha_ij log alpha_ij, with 0 log 0 = 0."""
     # BEGIN SOLUTION
-    # HINT: torch.special.xlogy(x, x) computes x * log(x) and gives 0 where x == 0
+    # HINT: what is 0 * log(0) in floating point? Decide what a weight of exactly 0 contributes, and make the code give that
     return -torch.special.xlogy(weights, weights).sum(dim=-1)  # (T_y,)
     # END SOLUTION
 
@@ -191,11 +192,26 @@ for token, value in zip(tgt_tokens, entropy.tolist()):
     print(f"{token:>5}: H = {value:.2f} " + "#" * round(10 * value))
 
 # %% [markdown]
-# The digit rows are sharp (small $H$); the `-` rows and the `<eos>` row are the most diffuse, as the heat map showed.
-# On average the rows are much sharper than uniform:
+# Not every row is equally sharp. The output `2065-10-16` has four kinds of rows; their mean entropies:
 
 # %%
-print(f"mean row entropy below half of log T_x: {entropy.mean().item() < 0.5 * torch.log(torch.tensor(float(len(src_tokens)))).item()}")
+kinds = {"year digits": [0, 1, 2, 3], "month digits": [5, 6], "day digits": [8, 9], "dashes": [4, 7]}
+mean_entropy = {kind: entropy[rows].mean().item() for kind, rows in kinds.items()}
+for kind, value in mean_entropy.items():
+    print(f"{kind:>13}: mean H = {value:.2f}")
+uniform = torch.log(torch.tensor(float(len(src_tokens)))).item()
+claim("the year rows are the sharpest kind (each year digit copies one source character)",
+      mean_entropy["year digits"] == min(mean_entropy.values()))
+claim("the month rows are more diffuse than the year rows (10 is read off the letters of Oktober)",
+      mean_entropy["month digits"] > mean_entropy["year digits"])
+claim("the month rows are less diffuse than the dashes (which copy nothing at all)",
+      mean_entropy["month digits"] < mean_entropy["dashes"])
+claim("on average the rows are much sharper than uniform (mean H below half of log T_x)",
+      entropy.mean().item() < 0.5 * uniform)
+
+# %% [markdown]
+# The year's digits each copy one source character, so their rows are close to one-hot.
+# The month's digits have no character to copy: `10` must be read off the whole word *Oktober*, so their weight spreads over its letters. Their entropy is far above the year's, though still below that of the dashes, which copy nothing at all.
 
 # %% [markdown]
 # ## 6. Translate your own input
@@ -205,24 +221,27 @@ print(f"mean row entropy below half of log T_x: {entropy.mean().item() < 0.5 * t
 #
 # - the same date in two languages: which columns light up?
 # - a date with a weekday (`Sunday, 1 January 2045`): do the weekday's columns get any weight?
-# - a date the model cannot read: an empty box, a very long text, or a symbol it never saw (`3 mai 1999 ☺`). It answers with a message, not an error.
+# - a date longer than any date in training: the model still translates it, since its weights are computed for every position, and the widget warns you that nothing in training promises it works that far;
+# - a date the model cannot read: an empty box, or a symbol it never saw (`3 mai 1999 ☺`). It answers with a message, not an error.
 
 # %% tags=["nbval-ignore-output"]
-translator = translate_widget(model, vocabs, initial_text="Freitag, 16. Oktober 2065", max_src_len=longest)
+translator = translate_widget(model, vocabs, initial_text="Freitag, 16. Oktober 2065", longest_training_source=longest)
 translator
 
 # %% [markdown]
 # The cell below drives the widget from code, as a test would: it types into the box and presses the button.
 
 # %%
-for attempt in ["3 mai 1999", "", "1" * (longest + 1), "3 mai 1999 ☺"]:
+long_date = "Donnerstag, der 24. September im Jahre 2064"  # longer than every training source
+for attempt in ["3 mai 1999", "", long_date, "3 mai 1999 ☺"]:
     translator.text_box.value = attempt
     translator.button.click()
     state = translator.state
     if state["error"]:
         print(state["text"])
     else:
-        print(f"{attempt!r} -> {state['weights'].shape[1]} columns of weights for {len(attempt)} characters")
+        print(f"{attempt!r} -> {state['output']!r}: {state['weights'].shape[1]} columns of weights "
+              f"for {len(attempt)} characters" + (f"\n    warning: {state['warning']}" if state["warning"] else ""))
 
 # %% [markdown]
 # ## 7. How the alignment appears during training
@@ -244,9 +263,10 @@ emerging.step.value = steps[0]
 first = dict(emerging.state)
 emerging.step.value = steps[-1]
 last = dict(emerging.state)
-print(f"step 0: rows nearly uniform (mean entropy above 80% of log T_x): {first['mean_entropy'] > 0.8 * first['uniform_entropy']}")
-print(f"last step: rows sharper than at step 0: {last['mean_entropy'] < first['mean_entropy']}")
-print(f"last step: greedy output right: {last['correct']}")
+claim("step 0: rows nearly uniform (mean entropy above 80% of log T_x)",
+      first["mean_entropy"] > 0.8 * first["uniform_entropy"])
+claim("last step: rows sharper than at step 0", last["mean_entropy"] < first["mean_entropy"])
+claim("last step: greedy output right", last["correct"])
 
 # %% [markdown]
 # ## Key points

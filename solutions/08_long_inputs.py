@@ -72,7 +72,7 @@ print(f"longest training source: {longest_train} characters")
 #
 # $$\alpha_{ij} = \operatorname{softmax}_j\big(v_a^\top \tanh(W_a s_{i-1} + U_a h_j)\big), \qquad c_i = \sum_{j=1}^{T_x} \alpha_{ij} h_j$$
 #
-# **Without attention (Cho et al. 2014).** Every step gets the same summary: the last forward state and the last backward state,
+# **Without attention (a bidirectional variant of Cho et al. 2014, whose encoder was unidirectional).** Every step gets the same summary: the last forward state and the last backward state,
 #
 # $$c_i = c = [\overrightarrow{h}_{T_x} ; \overleftarrow{h}_1]$$
 #
@@ -182,22 +182,21 @@ fig.tight_layout()
 #
 # What happens with a source longer than every training source? We look at the weights of the first output step, $\alpha_1$, for one source of any length.
 #
-# **Exercise 8.1.** Write `first_step_weights(model, src)` for a `Seq2Seq` and one source `src` of shape $(1, T_x)$ (no padding).
-# Use the model's pieces, as in notebook 06: `model.encoder(src, lengths)` gives `enc_outputs, final`; `lengths_to_mask` the mask; `model.decoder.init_state(enc_outputs, final, src_mask)` gives $s_0$; `model.decoder.project_keys(enc_outputs)` the projected keys; `model.decoder.attention(s_0, enc_outputs, src_mask, projected_keys)` returns `(context, attn_weights)`.
-# Return the weights, shape $(1, T_x)$. The check runs an additive and a location model on $T_x$ = 3, 10 and 40.
+# **Exercise 8.1 (what a layer with $L$ outputs can give).** The location model scores the positions with one layer, `location.W`, of $L$ = `location.max_len` outputs:
+# `location.W(s_0)` has shape $(B, L)$, one score per position $1..L$, whatever the source.
+# Write `first_step_weights(location, s_0, T_x)` that returns the weights $\alpha_1$ the model gives a source of $T_x$ positions (no padding), shape $(B, T_x)$, from `location.W(s_0)` alone (the check refuses a call of `location` itself).
+# You decide what happens when $T_x < L$ and when $T_x > L$: which positions have a score, which get weight 0, and what the others add up to. The check compares with the model for $T_x$ = 1, 3, $L$ and $2.5L$.
 
 # %%
-def first_step_weights(model, src):
-    """alpha_1 = the attention weights of the first decoder step for one source src (1, T_x): (1, T_x)."""
+def first_step_weights(location, s_0, T_x):
+    """alpha_1 of the location model for a source of T_x positions, from its L scores W s_0: (B, H) -> (B, T_x)."""
     # BEGIN SOLUTION
-    # HINT: lengths = torch.tensor([src.shape[1]]); then encoder, mask, init_state, project_keys, attention
-    lengths = torch.tensor([src.shape[1]])  # (1,)
-    enc_outputs, final = model.encoder(src, lengths)  # (1, T_x, 2H), (1, 2H)
-    src_mask = lengths_to_mask(lengths, src.shape[1])  # (1, T_x)
-    dec_state = model.decoder.init_state(enc_outputs, final, src_mask)  # s_0: (1, H)
-    projected_keys = model.decoder.project_keys(enc_outputs)  # (1, T_x, A) or None
-    _, attn_weights = model.decoder.attention(dec_state, enc_outputs, src_mask, projected_keys)  # (1, T_x)
-    return attn_weights
+    # HINT: a softmax can only run over positions that have a score; what can a position past L have?
+    scores = location.W(s_0)  # (B, L): positions 1..L have a score, later ones none
+    L = scores.shape[1]
+    weights = torch.softmax(scores[:, : min(T_x, L)], dim=-1)  # the sentence's positions that W can score
+    padding = weights.new_zeros(weights.shape[0], max(T_x - L, 0))  # no score, no parameter: weight 0
+    return torch.cat([weights, padding], dim=1)  # (B, T_x)
     # END SOLUTION
 
 

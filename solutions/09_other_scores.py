@@ -185,7 +185,7 @@ for name, scores in (("dot", dot_scores), ("general", general_scores), ("additiv
 def general_score(query, keys, W):
     """e_j = s^T W h_j for every j: (B, Dq), (B, S, Dk), (Dq, Dk) -> (B, S)."""
     # BEGIN SOLUTION
-    # HINT: W h_j for all j at once is keys @ W.T, of shape (B, S, Dq); then a dot product with s
+    # HINT: W is (Dq, Dk) and h_j is (Dk,), so W h_j has the size of s: compute it for all j at once, then the dot product with s
     projected = keys @ W.T  # W h_j: (B, S, Dq)
     return (projected * query.unsqueeze(1)).sum(dim=-1)  # (B, S)
     # END SOLUTION
@@ -425,7 +425,7 @@ claim("scaled at d = 1024 stays spread (entropy > 1.5)", scaling.state["entropy"
 def scaled_dot_scores(query, keys):
     """e_ij = q_i . k_j / sqrt(d): (B, T, d), (B, S, d) -> (B, T, S)."""
     # BEGIN SOLUTION
-    # HINT: query @ keys.transpose(1, 2) gives every q_i . k_j; then divide by math.sqrt(d)
+    # HINT: which axis of keys must meet the last axis of query in a matrix product? And which size is d?
     d = query.shape[-1]
     return query @ keys.transpose(1, 2) / math.sqrt(d)
     # END SOLUTION
@@ -518,7 +518,7 @@ ax.figure.tight_layout()
 def self_attention_weights(X, W_q, W_k):
     """alpha = softmax(X W_q (X W_k)^T / sqrt(d)): (B, T, E), (E, d), (E, d) -> (B, T, T)."""
     # BEGIN SOLUTION
-    # HINT: build Q and K, then the scores as in exercise 9.2, then torch.softmax over the last dimension
+    # HINT: build Q and K, then the scores as in exercise 9.2; over which axis must each row of weights sum to 1?
     Q, K = X @ W_q, X @ W_k  # (B, T, d) each
     scores = Q @ K.transpose(1, 2) / math.sqrt(W_q.shape[1])  # (B, T, T)
     return torch.softmax(scores, dim=-1)

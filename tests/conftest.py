@@ -42,3 +42,12 @@ def tiny_cfg(copy_task_dir):
         return get_config("ci", **{**base, **changes})
 
     return make
+
+
+@pytest.fixture
+def one_thread():
+    """One intra-op thread while a test runs: on a busy 2-core machine, tiny tensors wait milliseconds for a second."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

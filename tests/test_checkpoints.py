@@ -1,6 +1,7 @@
 """Tests of rnn_attention.train.checkpoints and the CLI: round trip, load-or-train, corruption, the lock."""
 
 import json
+import re
 import threading
 import warnings
 
@@ -86,8 +87,9 @@ def test_corrupted_checkpoint_warns_and_retrains(tmp_path, tiny_cfg):
 def test_two_callers_at_once_train_only_once(tmp_path, tiny_cfg):
     cfg = tiny_cfg(seed=4)
     results = []
-    threads = [threading.Thread(target=lambda: results.append(load_or_train(cfg, tmp_path, verbose=False)))
-               for _ in range(2)]
+    threads = [
+        threading.Thread(target=lambda: results.append(load_or_train(cfg, tmp_path, verbose=False))) for _ in range(2)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -96,9 +98,29 @@ def test_two_callers_at_once_train_only_once(tmp_path, tiny_cfg):
 
 
 def test_cli_prints_json_summary_last(tmp_path, copy_task_dir, capsys):
-    argv = ["--task", "copy", "--profile", "ci", "--data", copy_task_dir, "--out", str(tmp_path),
-            "--attention", "none", "--json", "--set", "hidden_size=8", "--set", "emb_size=4",
-            "--set", "max_steps=2", "--set", "valid_pairs=0", "--set", "max_seconds=30"]
+    argv = [
+        "--task",
+        "copy",
+        "--profile",
+        "ci",
+        "--data",
+        copy_task_dir,
+        "--out",
+        str(tmp_path),
+        "--attention",
+        "none",
+        "--json",
+        "--set",
+        "hidden_size=8",
+        "--set",
+        "emb_size=4",
+        "--set",
+        "max_steps=2",
+        "--set",
+        "valid_pairs=0",
+        "--set",
+        "max_seconds=30",
+    ]
     summary = train_main(argv)
     last = capsys.readouterr().out.strip().splitlines()[-1]
     parsed = json.loads(last)
@@ -108,3 +130,32 @@ def test_cli_prints_json_summary_last(tmp_path, copy_task_dir, capsys):
     assert train_main(argv)["loaded"] is True  # the second time it loads
     with pytest.raises(SystemExit, match="FIELD=VALUE"):
         train_main(["--set", "hiden_size=8"])
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--set", "hidden_size=abc"], r"--set hidden_size: expected an int, got 'abc'"),
+        (["--profile", "turbo"], r"unknown profile 'turbo': expected one of \['ci', 'cpu', 'gpu'\]"),
+        (["--set", "epochs=0"], r"TrainConfig.epochs must be >= 1, got 0"),
+        (["--max-steps", "-5"], r"TrainConfig.max_steps must be >= 1, got -5"),
+        (["--set", "hiden_size=3"], r"--set expects FIELD=VALUE with FIELD one of"),
+    ],
+)
+def test_cli_bad_arguments_give_one_line_not_a_traceback(argv, message):
+    with pytest.raises(SystemExit) as stop:
+        train_main(
+            ["--task", "copy", "--profile", "ci", *argv] if "--profile" not in argv else ["--task", "copy", *argv]
+        )
+    text = str(stop.value.code)
+    assert re.search(message, text), text
+    assert "\n" not in text and "Traceback" not in text
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message of a machine without CUDA")
+def test_cli_cuda_without_cuda_is_one_line():
+    with pytest.raises(SystemExit) as stop:
+        train_main(["--task", "copy", "--profile", "ci", "--device", "cuda"])
+    assert re.search(
+        r"device 'cuda' is not available on this machine .*use one of \['auto', 'cpu'", str(stop.value.code)
+    )

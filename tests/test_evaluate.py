@@ -99,7 +99,7 @@ def test_translate_rejects_bad_input_clearly(trained):
     model, vocabs, _ = trained
     with pytest.raises(ValueError, match="empty"):
         translate(model, "  ", vocabs)
-    with pytest.raises(ValueError, match="at most 5"):
+    with pytest.raises(ValueError, match="more than the cap of 5"):
         translate(model, "abcdeabcde", vocabs, max_src_len=5)
     with pytest.raises(ValueError, match=r"'x' 'z'"):
         translate(model, "abzx", vocabs)

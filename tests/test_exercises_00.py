@@ -23,7 +23,7 @@ def test_wrong_answer_says_what_is_wrong(capsys):
     result = check_weighted_sum(lambda alpha, h: h.sum(0))  # forgot the weights
     assert result.status == "failed"
     out = capsys.readouterr().out
-    assert "differs from the reference" in out and "expected" in out and "given" in out
+    assert "plain sum of the h_j" in out
 
 
 def test_wrong_shape_is_named(capsys):
@@ -40,4 +40,4 @@ def test_an_exception_in_student_code_does_not_escape(capsys):
 
 def test_param_count_ignoring_a_matrix_fails(capsys):
     assert not check_score_param_count(lambda q, k, a: a * (q + k))
-    assert "expected" in capsys.readouterr().out
+    assert "v_a is missing" in capsys.readouterr().out

@@ -23,7 +23,8 @@ RIGHT = [
 
 WRONG = [
     (check_final_summary, lambda o, lengths: o[:, -1], "last *real* position"),
-    (check_numbers_seen, lambda T_x, H: (H, T_x * H), "expected (without, with)"),
+    (check_numbers_seen, lambda T_x, H: (H, T_x * H), "count both directions"),
+    (check_numbers_seen, lambda T_x, H: (2 * H + 1, T_x * 2 * H), "expected (without, with)"),
 ]
 
 

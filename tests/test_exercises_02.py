@@ -24,8 +24,8 @@ RIGHT = [
 ]
 
 WRONG = [
-    (check_additive_score, lambda q, k, W, U, v: ((q @ W.T).unsqueeze(1) + k @ U.T) @ v, "differs from the reference"),
-    (check_score_matrix, lambda d, p, W, v: score_matrix(d, p, W, v).transpose(1, 2), "should have shape"),
+    (check_additive_score, lambda q, k, W, U, v: ((q @ W.T).unsqueeze(1) + k @ U.T) @ v, "the tanh is missing"),
+    (check_score_matrix, lambda d, p, W, v: score_matrix(d, p, W, v).transpose(1, 2), "rows are the decoder steps"),
 ]
 
 

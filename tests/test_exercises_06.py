@@ -53,12 +53,13 @@ WRONG = [
     (check_decoder_step, scored_with_new_state, "scored with the new state s_i"),
     (check_decoder_step, gru_input_swapped, "the embedding first, then the context"),
     (check_decoder_step, read_out_from_old_state, "it sees the new state"),
-    (check_decoder_step, lambda d, y, s, h, m, p: d.step(y, s, h, m, p)[:2], "return three things"),
+    (check_decoder_step, lambda d, y, s, h, m, p: decoder_step(d, y, s, h, m, p)[:2], "return three things"),
+    (check_decoder_step, lambda d, y, s, h, m, p: d.step(y, s, h, m, p), "not to call decoder.step"),
     (check_teacher_forcing, lambda ids, sos, eos: (torch.cat([torch.tensor([sos]), ids]), ids), "tgt_out"),
     (
         check_teacher_forcing,
         lambda ids, sos, eos: (torch.cat([torch.tensor([eos]), ids]), torch.cat([ids, torch.tensor([sos])])),
-        "expected [1,",
+        "<sos> and <eos> are swapped",
     ),
 ]
 

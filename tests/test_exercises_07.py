@@ -17,13 +17,13 @@ RIGHT = [
 
 WRONG = [
     (check_hard_alignment, lambda weights: weights.argmax(dim=0), "should have shape (3,)"),
-    (check_hard_alignment, lambda weights: weights.argmin(dim=-1), "one source position j per target step i"),
+    (check_hard_alignment, lambda weights: weights.argmin(dim=-1), "that is the smallest weight of each row"),
     (check_row_entropy, lambda weights: -(weights * weights.log()).sum(dim=-1), "0 * log 0 = nan"),
     (check_row_entropy, lambda weights: -torch.special.xlogy(weights, weights).sum(dim=0), "should have shape"),
     (
         check_row_entropy,
         lambda weights: torch.special.xlogy(weights, weights).sum(dim=-1),
-        "differs from the reference",
+        "keep the minus sign",
     ),
 ]
 

@@ -3,7 +3,6 @@
 import pytest
 import torch
 
-from rnn_attention import lengths_to_mask
 from rnn_attention.exercises import check_exact_match_by_bucket, check_first_step_weights
 
 
@@ -11,13 +10,11 @@ def not_done(*args):
     raise NotImplementedError
 
 
-def first_step_weights(model, src, state_of=lambda decoder, enc_outputs, final, mask: decoder.init_state(enc_outputs, final, mask)):
-    lengths = torch.tensor([src.shape[1]])
-    enc_outputs, final = model.encoder(src, lengths)
-    src_mask = lengths_to_mask(lengths, src.shape[1])
-    dec_state = state_of(model.decoder, enc_outputs, final, src_mask)  # s_0
-    projected_keys = model.decoder.project_keys(enc_outputs)
-    return model.decoder.attention(dec_state, enc_outputs, src_mask, projected_keys)[1]
+def first_step_weights(location, s_0, T_x):
+    scores = location.W(s_0)  # (B, L)
+    L = scores.shape[1]
+    weights = torch.softmax(scores[:, : min(T_x, L)], dim=-1)
+    return torch.cat([weights, weights.new_zeros(weights.shape[0], max(T_x - L, 0))], dim=1)
 
 
 def exact_match_by_bucket(sources, targets, outputs, buckets):
@@ -36,16 +33,18 @@ def upper_bound_exclusive(sources, targets, outputs, buckets):
     return exact_match_by_bucket(sources, targets, outputs, [(lo, hi - 1) for lo, hi in buckets])
 
 
-def zero_start_state(model, src):
-    return first_step_weights(model, src, state_of=lambda decoder, enc_outputs, final, mask: torch.zeros(1, decoder.hidden_size))
+def score_zero_past_max_len(location, s_0, T_x):
+    scores = location.W(s_0)
+    padded = torch.cat([scores, scores.new_zeros(scores.shape[0], max(T_x - scores.shape[1], 0))], dim=1)
+    return torch.softmax(padded[:, :T_x], dim=-1)
 
 
 RIGHT = [(check_first_step_weights, first_step_weights), (check_exact_match_by_bucket, exact_match_by_bucket)]
 
 WRONG = [
-    (check_first_step_weights, zero_start_state, "differs from the reference"),
+    (check_first_step_weights, score_zero_past_max_len, "positions past L got weight"),
     (check_exact_match_by_bucket, zero_for_empty, "return None there"),
-    (check_exact_match_by_bucket, upper_bound_exclusive, "lengths inclusive"),
+    (check_exact_match_by_bucket, upper_bound_exclusive, "both ends of a bucket are included"),
 ]
 
 

@@ -23,14 +23,14 @@ from rnn_attention.train import (
 PINNED_DEFAULTS = dict(
     task="dates", decoder="bahdanau", attention="additive", emb_size=32, hidden_size=64, attn_size=64,
     dropout=0.0, location_max_len=None, location_filters=8, location_kernel_size=11, batch_size=64, lr=3e-3,
-    warmup_steps=30, final_lr_ratio=0.05, epochs=10, max_steps=None, max_seconds=None, clip=1.0, seed=0,
+    warmup_steps=30, final_lr_ratio=0.05, epochs=10, max_steps=None, clip=1.0, seed=0,
     amp=True, max_train_pairs=None, bucket=True, valid_pairs=500, snapshot_every=50, probe_size=4, log_every=10,
 )
-PINNED_HASH_FORMAT = 2
+PINNED_HASH_FORMAT = 3
 PINNED_HASHES = {  # config -> config_hash, computed once and written here literally
-    "TrainConfig()": "e7874c68666f",
-    "get_config('ci', task='dates')": "6cbccb5fcd37",
-    "get_config('ci', task='dates') with data [('a', 'b')]": "4ceb8344d6d9",
+    "TrainConfig()": "c8c01b2ea9aa",
+    "get_config('ci', task='dates')": "00bd747b51b1",
+    "get_config('ci', task='dates') with data [('a', 'b')]": "f1da3d437063",
 }
 
 
@@ -50,7 +50,7 @@ def test_profiles_and_default_profile(monkeypatch):
 
 
 def test_run_only_fields_are_marked_in_field_metadata():
-    assert run_only_fields() == ("profile", "device", "num_threads", "data_dir", "progress")
+    assert run_only_fields() == ("profile", "max_seconds", "device", "num_threads", "data_dir", "progress")
     marked = [f.name for f in dataclasses.fields(TrainConfig) if f.metadata.get("run_only")]
     assert tuple(marked) == run_only_fields()
 
@@ -72,7 +72,7 @@ def test_key_holds_only_fields_off_their_default():
     assert "hidden_size" in key["fields"] and "task" not in key["fields"] and "device" not in key["fields"]
     assert config_key(TrainConfig())["fields"] == {}
     # a whole float and its int spell the same key
-    assert config_hash(cfg.replace(max_seconds=300)) == config_hash(cfg.replace(max_seconds=300.0))
+    assert config_hash(cfg.replace(clip=2)) == config_hash(cfg.replace(clip=2.0))
 
 
 def test_a_new_field_at_its_default_keeps_every_hash():
@@ -98,3 +98,32 @@ def test_defaults_and_hashes_are_pinned():
     assert config_hash(TrainConfig()) == PINNED_HASHES["TrainConfig()"]
     assert config_hash(ci) == PINNED_HASHES["get_config('ci', task='dates')"]
     assert config_hash(ci, [("a", "b")]) == PINNED_HASHES["get_config('ci', task='dates') with data [('a', 'b')]"]
+
+
+@pytest.mark.parametrize(
+    "changes, error, message",
+    [
+        (dict(max_steps=-5), ValueError, r"TrainConfig.max_steps must be >= 1, got -5"),
+        (dict(epochs=0), ValueError, r"TrainConfig.epochs must be >= 1, got 0"),
+        (dict(max_train_pairs=0), ValueError, r"TrainConfig.max_train_pairs must be >= 1, got 0"),
+        (dict(hidden_size="abc"), TypeError, r"TrainConfig.hidden_size must be an int, got 'abc'"),
+        (dict(num_threads=0), ValueError, r"TrainConfig.num_threads must be >= 1"),
+        (dict(batch_size=2.5), TypeError, r"TrainConfig.batch_size must be an int, got 2.5"),
+        (dict(lr=0), ValueError, r"TrainConfig.lr must be > 0.0, got 0"),
+        (dict(dropout=1.5), ValueError, r"TrainConfig.dropout must be between 0 and 1.0, got 1.5"),
+        (dict(max_seconds=-1.0), ValueError, r"TrainConfig.max_seconds must be > 0.0"),
+        (dict(device="tpu"), ValueError, r"TrainConfig.device must be one of \('auto', 'cpu', 'cuda', 'mps'\)"),
+    ],
+    ids=lambda v: str(v)[:30],
+)
+def test_impossible_budgets_and_values_are_refused_before_any_work(changes, error, message):
+    with pytest.raises(error, match=message):
+        get_config("ci", **changes)
+
+
+def test_the_schedule_follows_the_steps_not_the_clock():
+    from rnn_attention.train.loop import lr_factor
+
+    cfg = get_config("ci")
+    # the same step gives the same learning rate whatever max_seconds says: only steps drive it
+    assert lr_factor(300, 300 / 600, cfg) == lr_factor(300, 300 / 600, cfg.replace(max_seconds=1.0))

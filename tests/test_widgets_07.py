@@ -29,7 +29,7 @@ def _press(explorer, text):
 
 def test_translate_widget_shows_output_and_heat_map(model_and_vocabs):
     model, vocabs = model_and_vocabs
-    explorer = translate_widget(model, vocabs, initial_text="3 mai 1999", max_src_len=38)
+    explorer = translate_widget(model, vocabs, initial_text="3 mai 1999", longest_training_source=38)
     state = explorer.state
     assert state["error"] is None and state["input"] == "3 mai 1999"
     assert state["weights"].shape == (len(state["tgt_tokens"]), len("3 mai 1999"))
@@ -47,14 +47,14 @@ def test_translate_widget_shows_output_and_heat_map(model_and_vocabs):
     [
         ("", "empty"),
         ("   ", "empty"),
-        ("1" * 39, "at most 38"),
+        ("1" * 2001, "more than the cap of 2000"),
         ("3 mai 1999 \u263a", "never saw"),
         ("Ωμέγα 2001", "never saw"),
     ],
 )
 def test_translate_widget_answers_bad_input_with_a_message(model_and_vocabs, text, words):
     model, vocabs = model_and_vocabs
-    explorer = translate_widget(model, vocabs, max_src_len=38)
+    explorer = translate_widget(model, vocabs, longest_training_source=38)
     state = _press(explorer, text)
     assert state["error"] and words in state["error"]
     assert state["weights"] is None and explorer.figure is None
@@ -77,17 +77,20 @@ def test_translate_widget_never_raises_even_if_the_model_does(model_and_vocabs):
         def greedy_decode(self, *args, **kwargs):
             raise RuntimeError("boom")
 
-    explorer = translate_widget(Broken(), vocabs, initial_text="1 mars 1955", max_src_len=38)
+    explorer = translate_widget(Broken(), vocabs, initial_text="1 mars 1955", longest_training_source=38)
     assert "could not translate" in explorer.state["error"] and "boom" in explorer.state["error"]
 
 
-def test_translate_widget_is_an_explorer_and_defaults_to_40_symbols(model_and_vocabs):
+def test_translate_widget_translates_past_the_training_lengths_with_a_warning(model_and_vocabs):
     model, vocabs = model_and_vocabs
-    explorer = translate_widget(model, vocabs)
-    assert isinstance(explorer, Explorer) and explorer.max_src_len == 40  # as its docstring says
-    assert explorer.widget.children[-1] is explorer.output  # message line above the redrawn area
-    state = _press(explorer, "1" * 41)
-    assert "at most 40" in state["error"] and "at most 40" in explorer.message.value
+    explorer = translate_widget(model, vocabs, longest_training_source=38)
+    assert isinstance(explorer, Explorer) and explorer.widget.children[-1] is explorer.output
+    long_input = "Sunday, 1 January 2045, Sunday, 1 January 2045"  # 46 symbols, longer than 38
+    state = _press(explorer, long_input)
+    assert state["error"] is None and state["weights"].shape[1] == len(long_input)  # translated, not refused
+    assert "longer than any training source (38)" in state["warning"] and "warning" in explorer.message.value
+    assert _press(explorer, "1 mars 1955")["warning"] is None  # within the training lengths: no warning
+    assert translate_widget(model, vocabs).state["warning"] is None  # no training length given: no warning
 
 
 def _fake_history(steps=(0, 50, 100), lengths=(9, 15, 27), seed=0):

@@ -76,8 +76,11 @@ def main(argv: list[str]) -> int:
     report = check(profile, prefixes)
     results = ROOT / "results"
     results.mkdir(exist_ok=True)
-    summary = {"profile": profile, "notebooks": report}
-    (results / f"profile-{profile}.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+    path = results / f"profile-{profile}.json"
+    # Notebooks checked in an earlier run keep their record; the ones run now replace theirs.
+    earlier = json.loads(path.read_text(encoding="utf-8"))["notebooks"] if path.exists() else {}
+    summary = {"profile": profile, "notebooks": {**earlier, **report}}
+    path.write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     failed = [name for name, r in report.items() if r["error"] or not all(h for _, h in r["claims"])]
     total = sum(r["seconds"] for r in report.values())
     print(f"check-profile {profile}: {len(report)} notebooks in {total:.0f} s; "

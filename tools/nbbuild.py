@@ -104,7 +104,7 @@ def execute(
     """
     from nbclient import NotebookClient
 
-    env = dict(os.environ, **EXEC_ENV, **(env or {}))
+    env = {**os.environ, **EXEC_ENV, **(env or {})}
     client = NotebookClient(
         nb,
         timeout=timeout,

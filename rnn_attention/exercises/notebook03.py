@@ -5,9 +5,38 @@ from __future__ import annotations
 import torch
 
 from ..masking import lengths_to_mask, masked_softmax
-from .core import CheckFailed, CheckResult, expect_close, expect_finite, run_check, shorten
+from .core import (
+    CheckFailed,
+    CheckResult,
+    Watch,
+    call,
+    expect_close,
+    expect_finite,
+    expect_shape,
+    name_the_mistake,
+    run_check,
+    shorten,
+)
 
 __all__ = ["check_stable_softmax", "check_masked_softmax"]
+
+_OWN_SOFTMAX = (
+    "Exercise 3.1 asks you to write the softmax yourself (subtract each row's maximum, exp, divide by the sum); "
+    "torch.softmax does the subtraction for you"
+)
+_SOFTMAXES = {
+    path: _OWN_SOFTMAX
+    for path in (
+        "torch:softmax", "torch:Tensor.softmax", "torch.nn.functional:softmax", "torch.special:softmax",
+        "torch:_softmax", "torch:log_softmax", "torch:Tensor.log_softmax", "torch.nn.functional:log_softmax",
+        "torch.special:log_softmax",
+    )
+}
+_OWN_MASKED = "this exercise asks you to write the masked softmax yourself, not to call the package's masked_softmax"
+_OVERFLOW = (
+    "The fill value must fit the scores' dtype (float16 holds at most 65504): a constant such as -1e9, or the "
+    "minimum of another dtype, does not; use torch.finfo(scores.dtype).min"
+)
 
 
 def check_stable_softmax(stable_softmax) -> CheckResult:
@@ -21,14 +50,88 @@ def check_stable_softmax(stable_softmax) -> CheckResult:
             ("scores 100, 101, 102", torch.tensor([[100.0, 101.0, 102.0]])),
             ("scores 1000, 10, -1000", torch.tensor([[1000.0, 10.0, -1000.0]])),
             ("scores -1000, -1001", torch.tensor([[-1000.0, -1001.0]])),
+            # rows whose scales differ by orders of magnitude: each needs its own maximum
+            ("rows (1000, 999, 998) and (1, 2, 3)", torch.tensor([[1000.0, 999.0, 998.0], [1.0, 2.0, 3.0]])),
+            ("three rows of three, around 1000, 1 and -1000",
+             torch.tensor([[1000.0, 999.0, 998.0], [1.0, 2.0, 3.0], [-1000.0, -1001.0, -1002.0]])),
+            ("float16 scores 10, 11, 12", torch.tensor([[10.0, 11.0, 12.0]], dtype=torch.float16)),
         ]
         for what, scores in cases:
-            given = fn(scores.clone())
-            expect_finite(given, f"the softmax of {what}", "Subtract the largest score of each row before exp.")
-            expect_close(given, torch.softmax(scores, dim=-1), f"the softmax of {what}")
-        return "matches torch.softmax, also for scores of +-1000 in float32 (no inf, no nan)."
+            watch = Watch(refused_ops=_SOFTMAXES, refused_code={"rnn_attention.masking:masked_softmax": _OWN_SOFTMAX})
+            given = watch.done(call(fn, watch.wrap(scores), hints={"must match the size": (
+                "scores.max(dim=-1) drops the row axis: keep it (keepdim=True), so that each row subtracts its own "
+                "maximum"
+            )}))
+            what = f"the softmax of {what}"
+            expect_shape(given, scores.shape, what)
+            expected = torch.softmax(scores, dim=-1)
+            if scores.dim() == 2 and scores.shape[0] > 1:
+                name_the_mistake(given, expected, {
+                    "the softmax ran over the rows (dim 0); it runs over the last axis, one softmax per row":
+                        torch.softmax(scores, dim=0),
+                })
+            finite = torch.isfinite(given).all(dim=-1)
+            if not finite.all() and finite.any():
+                raise CheckFailed(
+                    f"{what}: row {int((~finite).nonzero()[0])} is nan or inf while another row is fine: "
+                    "subtract each row's own maximum (max over dim=-1, keepdim=True), not one maximum for all rows"
+                )
+            hint = "Subtract the largest score of each row before exp (max over dim=-1, keepdim=True)."
+            if scores.dtype == torch.float16:
+                hint = "exp(12) = 162755 overflows float16 (at most 65504): subtract each row's maximum before exp."
+            expect_finite(given, what, hint)
+            if given.dtype != scores.dtype:
+                raise CheckFailed(f"{what} came back as {given.dtype}; return the weights in the scores' own dtype")
+            expect_close(given, expected, what, atol=1e-3 if scores.dtype == torch.float16 else 1e-4)
+        return "matches torch.softmax, also for scores of +-1000 in float32, rows of different scales, and float16."
 
     return run_check("Exercise 3.1", check, stable_softmax)
+
+
+def _masked_case(fn, scores, mask, what, atol=1e-5):
+    """Run fn on (scores, mask) as Watched tensors; fail with the misconception each wrong kind of answer shows."""
+    watch = Watch(refused_code={"rnn_attention.masking:masked_softmax": _OWN_MASKED})
+    given = watch.done(call(fn, watch.wrap(scores), watch.wrap(mask), hints={"without overflow": _OVERFLOW}))
+    expected = masked_softmax(scores, mask)
+    expect_shape(given, scores.shape, what)
+    real = mask.any(dim=-1)  # rows with at least one real position
+    if not torch.isfinite(given[real]).all():
+        expect_finite(given, what, "Fill the padded scores with a finite value before the softmax.")
+    if not torch.isfinite(given).all():
+        raise CheckFailed(
+            f"{what}: a row with no real position gave nan ({shorten(given[~real])}); filling with -inf makes its "
+            "softmax 0/0. Fill with torch.finfo(scores.dtype).min, and give such a row zeros"
+        )
+    if not real.all() and (given[~real] != 0).any():
+        raise CheckFailed(
+            f"{what}: a row with no real position must give zeros, got {shorten(given[~real])}: the softmax of a row "
+            "of equal fill values is uniform; multiply by the mask (or zero such rows)"
+        )
+    sums = given.double().sum(dim=-1)
+    for row in real.nonzero().flatten().tolist():
+        padded, total = given[row][~mask[row]], sums[row].item()
+        if (padded == 0).all() and abs(total - 1) <= max(atol, 1e-5):
+            continue
+        low = scores[row][mask[row]].min().item()
+        if low < -1e3:
+            raise CheckFailed(
+                f"{what}: row {row} has real scores as low as {low:.3g}, and its real weights sum to "
+                f"{given[row][mask[row]].double().sum().item():.4f}: the padded scores were above the real ones "
+                "when the softmax ran (a fill constant such as -1e4 or -1e9 is not below every real score). "
+                "Fill with torch.finfo(scores.dtype).min, the lowest number the dtype has"
+            )
+        if not (padded == 0).all():
+            raise CheckFailed(
+                f"{what}: padded positions must get weight exactly 0, row {row} gives them {shorten(padded)}; "
+                "fill their scores before the softmax"
+            )
+        raise CheckFailed(
+            f"{what}: every row with a real position must sum to 1, row {row} sums to {total:.4f}. Zeroing the "
+            "padded weights after the softmax loses their share: mask the scores before the softmax"
+        )
+    if given.dtype != scores.dtype:
+        raise CheckFailed(f"{what} came back as {given.dtype}; return the weights in the scores' own dtype")
+    expect_close(given, expected, what, atol=atol)
 
 
 def check_masked_softmax(my_masked_softmax) -> CheckResult:
@@ -37,26 +140,21 @@ def check_masked_softmax(my_masked_softmax) -> CheckResult:
     def check(fn):
         generator = torch.Generator().manual_seed(4)
         scores = 3 * torch.randn(3, 5, generator=generator)  # (B, S)
-        mask = lengths_to_mask(torch.tensor([3, 5, 1]))  # (B, S)
-        given = fn(scores.clone(), mask)
-        expect_finite(given, "the weights", "")
-        if isinstance(given, torch.Tensor) and given.shape == scores.shape:
-            if (given[~mask] != 0).any():
-                raise CheckFailed(f"padded positions must get weight exactly 0, got {shorten(given[~mask])}")
-            sums = given.sum(dim=-1)
-            if not torch.allclose(sums, torch.ones(3), atol=1e-5):
-                raise CheckFailed(f"every row with a real position must sum to 1, the rows sum to {shorten(sums)}")
-        expect_close(given, masked_softmax(scores, mask), "the weights for lengths (3, 5, 1)")
+        _masked_case(fn, scores, lengths_to_mask(torch.tensor([3, 5, 1])), "the weights for lengths (3, 5, 1)")
         empty = torch.tensor([[True, True, False], [False, False, False]])  # second row: padding only
         scores = torch.tensor([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
-        given = fn(scores.clone(), empty)
-        expect_finite(
-            given, "the weights of a batch with an all-padding row", "A row with no real position must give zeros."
-        )
-        expect_close(given, masked_softmax(scores, empty), "the weights of a batch with an all-padding row")
-        half = torch.tensor([[1.0, 2.0, 3.0]], dtype=torch.float16)
-        given = fn(half, torch.tensor([[True, True, False]]))
-        expect_close(given, masked_softmax(half, torch.tensor([[True, True, False]])), "float16 weights", atol=1e-3)
-        return "0 on padding, rows sum to 1, an all-padding row gives zeros, and it works in float16."
+        _masked_case(fn, scores, empty, "the weights of a batch with an all-padding row")
+        # rows whose scales differ by orders of magnitude: a constant fill is not below every real score
+        scores = torch.tensor([[-3.0e4, -3.0001e4, 0.0, 0.0], [5.0, 4.0, 6.0, 0.0], [-2.0e10, -2.0001e10, 0.0, 0.0]])
+        mask = lengths_to_mask(torch.tensor([2, 3, 2]), 4)
+        _masked_case(fn, scores, mask, "the weights of rows around -3e4, 5 and -2e10 (float32)")
+        row_mask = torch.tensor([[True, True, False]])
+        for dtype in (torch.float16, torch.bfloat16):
+            name = str(dtype).replace("torch.", "")
+            half = torch.tensor([[1.0, 2.0, 3.0]], dtype=dtype)
+            _masked_case(fn, half, row_mask, f"{name} weights", atol=1e-2)
+        low = torch.tensor([[-20000.0, -20001.0, 0.0]], dtype=torch.float16)  # notebook 03's example
+        _masked_case(fn, low, row_mask, "float16 weights of real scores -20000, -20001", atol=1e-2)
+        return "0 on padding, rows sum to 1, an all-padding row gives zeros, any scale, float16 and bfloat16."
 
     return run_check("Exercise 3.2", check, my_masked_softmax)

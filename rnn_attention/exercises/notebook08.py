@@ -1,49 +1,86 @@
-"""Checks of notebook 08 (attention and long inputs): the first step's weights for any length, exact match by length bucket."""
+"""Checks of notebook 08 (attention and long inputs): what a layer with max_len outputs gives, exact match by bucket."""
 
 from __future__ import annotations
 
 import torch
 
-from ..data import Vocab
-from ..masking import lengths_to_mask
-from ..models import build_model
-from .core import CheckFailed, CheckResult, expect_close, run_check
+from ..models.contexts import LocationContext
+from .core import CheckFailed, CheckResult, call, expect_close, expect_shape, name_the_mistake, run_check, shorten
 
 __all__ = ["check_first_step_weights", "check_exact_match_by_bucket"]
 
 
-def check_first_step_weights(first_step_weights) -> CheckResult:
-    """Exercise 8.1: alpha_1 of a Seq2Seq for one source of any length, against the package's pieces."""
+class ScoresOnly(LocationContext):
+    """The location module 8.1 hands the student: its layer W works, the module itself refuses to attend."""
 
-    def reference(model, src):
-        lengths = torch.tensor([src.shape[1]])
-        enc_outputs, final = model.encoder(src, lengths)  # (1, S, K), (1, K)
-        src_mask = lengths_to_mask(lengths, src.shape[1])  # (1, S)
-        dec_state = model.decoder.init_state(enc_outputs, final, src_mask)  # (1, H)
-        projected = model.decoder.project_keys(enc_outputs)
-        return model.decoder.attention(dec_state, enc_outputs, src_mask, projected)[1]  # (1, S)
+    def forward(self, *args, **kwargs):
+        raise CheckFailed(
+            "8.1 asks what the layer W itself can give: compute alpha_1 from location.W(s_0), not by calling location"
+        )
+
+
+def check_first_step_weights(first_step_weights) -> CheckResult:
+    """Exercise 8.1: the location model's alpha_1 for a source of T_x positions, from its L scores W s_0."""
 
     def check(fn):
-        sizes = dict(emb_size=6, hidden_size=8, attn_size=5)
+        L, H, K = 10, 8, 16
         with torch.random.fork_rng():
             torch.manual_seed(8)
-            models = {
-                "additive": build_model(12, 9, dict(sizes, attention="additive")).eval(),
-                "location (max_len=10)": build_model(12, 9, dict(sizes, attention="location", location_max_len=10)).eval(),
-            }
-        generator = torch.Generator().manual_seed(8)
-        first_real = len(Vocab.SPECIALS)  # ids below it are <pad>, <sos>, <eos>, <unk>
-        for name, model in models.items():
-            for S in (3, 10, 40):
-                src = torch.randint(first_real, 12, (1, S), generator=generator)  # (1, S): real symbols, no padding
-                with torch.no_grad():
-                    expected = reference(model, src)
-                    given = fn(model, src)
-                expect_close(given, expected, f"alpha_1 of the {name} model for T_x={S}")
-        return ("one weight per source position for T_x = 3, 10 and 40; the location model's weights past "
-                "position 10 are all 0.")
+            location = LocationContext(H, K, L).eval()
+            s_0 = torch.tanh(torch.randn(2, H))  # (B, H): two first decoder states
+        student_location = ScoresOnly(H, K, L).eval()
+        student_location.load_state_dict(location.state_dict())
+        for T_x in (3, 1, L, 25):
+            with torch.no_grad():
+                _, expected = location(s_0, torch.zeros(2, T_x, K))  # (B, T_x): what the model does
+                given = call(fn, student_location, s_0.clone(), T_x, hints={
+                    "": f"(for T_x = {T_x}, L = {L}) The model does not refuse a long source: positions without a "
+                    "score get weight 0"
+                } if T_x > L else None)
+                scores = location.W(s_0)  # (B, L)
+            what = f"alpha_1 for T_x = {T_x}, max_len L = {L}"
+            expect_shape(given, (2, T_x), what, {
+                (2, L): f"one weight per position of this source, T_x = {T_x}, not one per output of W (L = {L})"
+                + ("; the layer has no output for positions past L: decide what they get" if T_x > L else
+                   ": cut the scores to the sentence's positions"),
+                (2, min(T_x, L)): f"a source of {T_x} positions needs {T_x} weights; W scores only the first {L}: "
+                "what do the others get?",
+            })
+            if T_x > L and (given[:, L:] != 0).any():
+                raise CheckFailed(
+                    f"{what}: positions past L got weight {shorten(given[:, L:])}. The layer W has exactly L outputs: "
+                    "no row of W, no parameter at all, scores position L + 1 or later, so nothing can be computed "
+                    "there; they get weight exactly 0, and the first L positions share all of it"
+                )
+            sums = given.double().sum(dim=-1)
+            if not torch.allclose(sums, torch.ones_like(sums), atol=1e-5):
+                cut_after = torch.softmax(scores, dim=-1)[:, :T_x]
+                if T_x < L and torch.allclose(given, cut_after, atol=1e-5):
+                    raise CheckFailed(
+                        f"{what}: the rows sum to {shorten(sums)}: the softmax ran over all L scores, then the weights "
+                        "were cut. Cut the scores to the sentence's T_x positions first: positions the sentence does "
+                        "not have must not take a share"
+                    )
+                raise CheckFailed(
+                    f"{what}: each row must sum to 1 over the positions that have a score, got {shorten(sums)}"
+                )
+            expect_close(given, expected, what)
+        return (
+            "the L outputs of W serve only L positions: past max_len the weight is exactly 0, whatever the source "
+            "says. Additive attention scores every h_j instead."
+        )
 
     return run_check("Exercise 8.1", check, first_step_weights)
+
+
+def _by_bucket(sources, targets, outputs, buckets, length=len, denominator=None, scale=1.0):
+    """The reference and its usual variants: exact match per bucket, None for an empty one."""
+    fractions = []
+    for lo, hi in buckets:
+        hits = [o == t for s, t, o in zip(sources, targets, outputs) if lo <= length(s) <= hi]
+        total = len(hits) if denominator is None else denominator
+        fractions.append(scale * sum(hits) / total if hits else None)
+    return fractions
 
 
 def check_exact_match_by_bucket(exact_match_by_bucket) -> CheckResult:
@@ -59,9 +96,21 @@ def check_exact_match_by_bucket(exact_match_by_bucket) -> CheckResult:
             ([(1, 100)], [4 / 6]),
         ]
         for buckets, expected in cases:
-            given = fn(sources, targets, outputs, buckets)
+            given = fn(list(sources), list(targets), list(outputs), list(buckets))
             if not isinstance(given, (list, tuple)) or len(given) != len(expected):
                 raise CheckFailed(f"for buckets {buckets} return a list of {len(expected)} values, got {given!r}")
+            data = (sources, targets, outputs, buckets)
+            name_the_mistake(list(given), expected, {
+                "a bucket holds no source: return None there, not 0 (0 would read as 'all wrong')":
+                    [0.0 if e is None else e for e in expected],
+                "the source length counts characters, len(source), not words": _by_bucket(
+                    *data, length=lambda text: len(text.split())),
+                "divide by the number of pairs in the bucket, not by all pairs": _by_bucket(
+                    *data, denominator=len(sources)),
+                "fractions between 0 and 1, not percentages": _by_bucket(*data, scale=100.0),
+                "both ends of a bucket are included: lo <= len(source) <= hi": _by_bucket(
+                    sources, targets, outputs, [(lo, hi - 1) for lo, hi in buckets]),
+            }, atol=1e-9)
             for (lo, hi), g, e in zip(buckets, given, expected):
                 if e is None and g is not None:
                     raise CheckFailed(f"bucket {lo}-{hi} holds no source: return None there, got {g!r}")

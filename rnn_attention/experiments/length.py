@@ -4,7 +4,7 @@ The three models share the encoder, the decoder's sizes, the data and the
 training budget; only what the decoder may look at differs:
 
 * additive: alpha_ij = softmax_j a(s_{i-1}, h_j), one weight per position of *this* input;
-* none:     no alpha at all, every step sees the encoder's fixed-size summary (Cho et al. 2014);
+* none:     no alpha at all, every step sees the encoder's fixed-size summary (a bidirectional variant of Cho et al. 2014);
 * location: alpha_i = softmax(W s_{i-1}) from nn.Linear(H, max_len): fixed-size weights
             that never look at h_j (max_len = the longest training source).
 

@@ -13,7 +13,7 @@ A module whose weights also read the previous step's weights alpha_{i-1}
 (location-aware attention) sets `uses_previous_weights = True` and takes them
 as a fifth argument `prev_weights` (None = the first step). The kinds:
 
-    none            the fixed-size summary, the same c at every step (Cho et al. 2014)
+    none            the fixed-size summary, the same c at every step (a bidirectional variant of Cho et al. 2014)
     location        alpha_i = softmax(W s_{i-1}) from nn.Linear(H, max_len): never looks at h_j
     additive/concat e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j) (Bahdanau et al. 2015; Luong's concat)
     dot, general    e_ij = s_{i-1}^T P h_j and s_{i-1}^T W_a h_j (Luong et al. 2015)
@@ -133,7 +133,7 @@ class ContextModule(nn.Module):
 
 @register_context("none")
 class SummaryContext(ContextModule):
-    """No attention (Cho et al. 2014): c_i = the encoder's fixed-size summary, the same c at every step.
+    """No attention (a bidirectional variant of Cho et al. 2014): c_i = the encoder's summary, the same at every step.
 
     c = [forward state at the last real token; backward state at the first], the
     K numbers of `final`, read off h_j. The whole source, however long, must pass

@@ -27,11 +27,18 @@ __all__ = ["Encoder", "reverse_within_lengths", "run_one_direction"]
 _GRU_WEIGHTS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 
 
-def check_src(src: torch.Tensor, src_lengths: torch.Tensor) -> None:
-    """Raise a clear error unless src is (B, S) long and src_lengths (B,) fits it."""
+def check_src(src: torch.Tensor, src_lengths: torch.Tensor, vocab_size: int | None = None) -> None:
+    """Raise a clear error unless src is (B, S) long with B >= 1, ids < vocab_size, and src_lengths (B,) fits it."""
     if not isinstance(src, torch.Tensor) or src.dim() != 2 or src.dtype != torch.long:
         got = f"shape {tuple(src.shape)} dtype {src.dtype}" if isinstance(src, torch.Tensor) else type(src).__name__
         raise ValueError(f"src must be a (B, S) tensor of token ids (torch.long), got {got}")
+    if src.shape[0] == 0 or src.shape[1] == 0:
+        raise ValueError(f"src must hold at least one sentence of at least one token, got shape {tuple(src.shape)}")
+    if vocab_size is not None and (int(src.min()) < 0 or int(src.max()) >= vocab_size):
+        raise ValueError(
+            f"src holds token ids from {int(src.min())} to {int(src.max())}; "
+            f"this encoder's vocabulary has ids 0..{vocab_size - 1}"
+        )
     if not isinstance(src_lengths, torch.Tensor) or tuple(src_lengths.shape) != (src.shape[0],):
         got = tuple(src_lengths.shape) if isinstance(src_lengths, torch.Tensor) else type(src_lengths).__name__
         raise ValueError(f"src_lengths must be a ({src.shape[0]},) tensor, one length per sentence, got {got}")
@@ -100,7 +107,7 @@ class Encoder(nn.Module):
         to train: the CPU backward pass of a packed GRU fills a zero tensor the size
         of the whole batch at every time step.
         """
-        check_src(src, src_lengths)
+        check_src(src, src_lengths, self.embedding.num_embeddings)
         embedded = self.dropout(self.embedding(src))  # (B, S, E)
         if packed is None:
             packed = embedded.is_cuda

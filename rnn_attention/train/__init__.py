@@ -14,12 +14,12 @@ One module per job, as in nanoGPT:
 
 from .checkpoints import (
     CHECKPOINT_FORMAT,
-    DEFAULT_RUNS_DIR,
     TrainedRun,
     checkpoint_path,
     load_checkpoint,
     load_or_train,
     prepare_data,
+    runs_dir,
     save_checkpoint,
     train_model,
 )
@@ -57,6 +57,6 @@ __all__ = [
     "fit", "Callback", "FitState", "HistoryLogger", "ProgressBar", "AlignmentSnapshots", "pick_probe_pairs",
     "compute_loss", "lr_factor", "seed_everything", "autocast_context", "choose_device",
     # checkpoints
-    "TrainedRun", "DEFAULT_RUNS_DIR", "CHECKPOINT_FORMAT", "prepare_data", "checkpoint_path",
+    "TrainedRun", "runs_dir", "CHECKPOINT_FORMAT", "prepare_data", "checkpoint_path",
     "save_checkpoint", "load_checkpoint", "train_model", "load_or_train",
 ]

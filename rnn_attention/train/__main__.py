@@ -16,8 +16,9 @@ import types
 import typing
 
 from ..models import attention_kinds
-from .checkpoints import DEFAULT_RUNS_DIR, TrainedRun, load_or_train
+from .checkpoints import TrainedRun, load_or_train
 from .config import PROFILES, TrainConfig, get_config
+from .loop import check_device
 
 __all__ = ["SUMMARY_KEYS", "summary", "build_parser", "parse_set", "config_from_args", "main"]
 
@@ -57,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--data", default=None, help="folder with <task>/{train,valid,test}.tsv (default: the repo's data/)"
     )
-    parser.add_argument("--out", default=None, help=f"checkpoint folder (default: {DEFAULT_RUNS_DIR})")
+    parser.add_argument(
+        "--out", default=None, help="checkpoint folder (default: $COURSE_RUNS_DIR, else runs/ in the course checkout)"
+    )
     parser.add_argument("--device", default=None, help="auto, cpu, cuda, mps")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--max-seconds", type=float, default=None)
@@ -96,7 +99,12 @@ def parse_set(items) -> dict:
         elif kind is bool:
             out[name] = raw.lower() in TRUE_WORDS
         else:
-            out[name] = kind(raw)
+            try:
+                out[name] = kind(raw)
+            except ValueError:
+                raise SystemExit(
+                    f"--set {name}: expected {'an' if kind is int else 'a'} {kind.__name__}, got {raw!r}"
+                ) from None
     return out
 
 
@@ -120,8 +128,14 @@ def config_from_args(args) -> TrainConfig:
 
 def main(argv=None) -> dict:
     """Train (or load) one model and report its test accuracy; with --json the last line is JSON."""
-    args = build_parser().parse_args(argv)
-    result = summary(load_or_train(config_from_args(args), args.out, verbose=True))
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:  # a bad profile, field value or device: one line, before any data is read or model trained
+        cfg = config_from_args(args)
+        check_device(cfg.device)
+    except (ValueError, TypeError) as error:
+        raise SystemExit(f"{parser.prog}: {error}") from None
+    result = summary(load_or_train(cfg, args.out, verbose=True))
     if args.json:
         print(json.dumps(result))
     else:

@@ -4,12 +4,23 @@
     run.loaded, run.path           # whether it was loaded (not trained), and from which file
 
 Each checkpoint is keyed on `config_hash` of the config and of the training data
-(runs/<task>-<attention>-<hash>.pt), so a changed config trains a new model; a
-corrupted file gets a warning and a retrain; a file lock makes two processes that
-ask for the same model at once (nbval runs notebooks in parallel) train it once:
-the second waits, then loads. Files are written atomically (a temporary file in
-the same folder, fsync, os.replace) and read with `torch.load(weights_only=True)`,
-so a checkpoint can carry no code.
+(runs/<task>-<attention>-<hash>.pt), so a changed config trains a new model. On
+load the stored configuration is compared with the requested one: a file that
+belongs to another configuration (copied or renamed), a truncated or foreign
+file, and a run that the time cap cut short are never used as if they were the
+run asked for: a warning says which, and the model is trained again. A file lock
+makes two processes that ask for the same model at once (nbval runs notebooks in
+parallel; a class shares one folder) train it once: the second waits, then
+loads. Files are written atomically (a temporary file in the same folder, fsync,
+os.replace) and read with `torch.load(weights_only=True)`, so a checkpoint can
+carry no code.
+
+The folder is $COURSE_RUNS_DIR if set, else runs/ in the course checkout (or in
+the current folder when the package is installed elsewhere, never inside
+site-packages). A class can share one folder: files and the lock are created
+with the permissions the umask allows (0664 under umask 002, so a group can
+share them: see TEACHING.md), a checkpoint one user wrote loads for another, and
+a user who may not replace a file saves beside it under a name of their own.
 """
 
 from __future__ import annotations
@@ -17,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import tempfile
+import secrets
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -27,12 +38,12 @@ from torch import nn
 
 from ..data.vocab import Vocab
 from ..models import build_model, count_parameters
-from .config import TrainConfig, config_hash, get_config, resolve_config
+from .config import TrainConfig, config_hash, get_config, resolve_config, run_only_fields
 from .loop import AlignmentSnapshots, choose_device, fit, pick_probe_pairs, seed_everything
 
 __all__ = [
     "TrainedRun",
-    "DEFAULT_RUNS_DIR",
+    "runs_dir",
     "CHECKPOINT_FORMAT",
     "prepare_data",
     "checkpoint_path",
@@ -40,10 +51,12 @@ __all__ = [
     "load_checkpoint",
     "train_model",
     "load_or_train",
+    "config_differences",
+    "remove_stale_temporaries",
 ]
 
 ROOT = Path(__file__).resolve().parents[2]  # the course checkout: rnn_attention/train/ is two levels down
-DEFAULT_RUNS_DIR = ROOT / "runs"
+RUNS_ENV = "COURSE_RUNS_DIR"
 CHECKPOINT_FORMAT = 1  # the layout of the saved payload (the hash key has its own, config.HASH_FORMAT)
 SPLITS = ("train", "valid", "test")
 
@@ -75,11 +88,47 @@ def prepare_data(cfg: TrainConfig):
     return splits, build_vocabs(splits["train"])
 
 
+def runs_dir() -> Path:
+    """Where checkpoints go: $COURSE_RUNS_DIR, else runs/ in the course checkout, else ./runs.
+
+    The package knows it sits in a checkout when the folder above it holds the
+    course's solutions/ and pyproject.toml; an installed copy (site-packages)
+    never writes into its own folder.
+    """
+    configured = os.environ.get(RUNS_ENV, "").strip()
+    if configured:
+        return Path(configured).expanduser()
+    if (ROOT / "pyproject.toml").is_file() and (ROOT / "solutions").is_dir():
+        return ROOT / "runs"
+    return Path.cwd() / "runs"
+
+
 def checkpoint_path(cfg: TrainConfig, out_dir=None, key: str | None = None) -> Path:
     """runs/<task>-<attention>-<hash>.pt (the hash of the config and data)."""
-    out_dir = Path(out_dir) if out_dir is not None else DEFAULT_RUNS_DIR
+    out_dir = Path(out_dir) if out_dir is not None else runs_dir()
     key = key or config_hash(cfg)
     return out_dir / f"{cfg.task}-{cfg.attention}-{key}.pt"
+
+
+def _own_path(path: Path) -> Path:
+    """Where this user saves a checkpoint they may not replace at `path`: <name>.uid<N>.pt beside it."""
+    uid = os.getuid() if hasattr(os, "getuid") else "user"
+    return path.with_name(f"{path.stem}.uid{uid}{path.suffix}")
+
+
+def _create_shared(path: Path) -> int:
+    """Create path for writing with mode 0666 minus the umask (mkstemp would force 0600); return the fd."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+
+
+def remove_stale_temporaries(path: Path) -> list[Path]:
+    """Delete the .tmp files an interrupted save of `path` left behind (call it holding path's lock)."""
+    removed = []
+    for tmp in path.parent.glob(f"{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):  # another user's file in a folder we may not change: leave it
+            tmp.unlink()
+            removed.append(tmp)
+    return removed
 
 
 def save_checkpoint(path, run: TrainedRun) -> Path:
@@ -90,6 +139,7 @@ def save_checkpoint(path, run: TrainedRun) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(path)
     payload = {
         "format": CHECKPOINT_FORMAT,
         "config": asdict(run.cfg),
@@ -99,13 +149,20 @@ def save_checkpoint(path, run: TrainedRun) -> Path:
         "history": run.history,
         "info": run.info,
     }
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with os.fdopen(_create_shared(tmp), "wb") as handle:
             torch.save(payload, handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except PermissionError:  # another user's file we may not replace (a sticky folder): keep ours beside it
+            target = _own_path(path)
+            os.replace(tmp, target)
+            warnings.warn(f"could not replace {path} (another user's file); saved this run as {target.name}",
+                          RuntimeWarning, stacklevel=2)
+            return target
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -137,19 +194,32 @@ def load_checkpoint(path, device: torch.device | str = "cpu") -> TrainedRun:
 
 @contextlib.contextmanager
 def _file_lock(path: Path):
-    """Hold an exclusive lock on <path>.lock while the block runs (no-op without fcntl)."""
+    """Hold an exclusive lock on <path>.lock while the block runs (no-op without fcntl).
+
+    flock locks belong to the open file: the kernel drops them when their process
+    dies, so a lock left by a killed process is taken over at once. The lock file is
+    created group-shareable (0666 minus the umask); a user who may only read it
+    still locks it (flock needs no write access).
+    """
     try:
         import fcntl
     except ImportError:  # Windows: no flock; parallel runs may then train twice
         yield
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(str(path) + ".lock", "a+") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # waits while another process trains
+    lock = str(path) + ".lock"
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+    except PermissionError:  # another user's lock file, read-only for us
+        fd = os.open(lock, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # waits while another process trains
         try:
             yield
         finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def train_model(cfg: TrainConfig, splits=None, vocabs=None, device=None) -> TrainedRun:
@@ -179,19 +249,49 @@ def train_model(cfg: TrainConfig, splits=None, vocabs=None, device=None) -> Trai
     return TrainedRun(model, vocabs, history, info, cfg)
 
 
-def _load_cached(path: Path, device, verbose: bool) -> TrainedRun | None:
-    """The checkpoint at path if it is there and readable; None (with a warning if it is unreadable) if not."""
-    if not path.exists():
-        return None
-    try:
-        run = load_checkpoint(path, device)
-    except Exception as error:  # a truncated or foreign file: say so, and the caller trains again
-        warnings.warn(
-            f"checkpoint {path} could not be loaded ({type(error).__name__}: {error}); "
-            f"training a new model and overwriting it",
-            RuntimeWarning,
-            stacklevel=3,
-        )
+def config_differences(stored: TrainConfig, requested: TrainConfig) -> dict:
+    """{field: (stored, requested)} for every learned field where two configurations differ."""
+    run_only = set(run_only_fields())
+    return {
+        f.name: (getattr(stored, f.name), getattr(requested, f.name))
+        for f in dataclasses.fields(TrainConfig)
+        if f.name not in run_only and getattr(stored, f.name) != getattr(requested, f.name)
+    }
+
+
+def _why_not_usable(run: TrainedRun, cfg: TrainConfig, key: str) -> str | None:
+    """Why a readable checkpoint is not the run asked for (None if it is)."""
+    differences = config_differences(run.cfg, cfg)
+    if differences:
+        listed = ", ".join(f"{name}={old!r} (asked for {new!r})" for name, (old, new) in sorted(differences.items()))
+        return f"it was trained with another configuration: {listed}"
+    if run.info.get("config_hash") != key:
+        return f"its key {run.info.get('config_hash')!r} is not {key!r} (other training data, or an older format)"
+    if run.info.get("stopped_by_time"):
+        return (f"the time cap cut that run short at {run.info.get('steps')} of {run.info.get('steps_planned')} "
+                f"planned steps, so it is not the finished model")
+    return None
+
+
+def _load_cached(path: Path, cfg: TrainConfig, key: str, device, verbose: bool) -> TrainedRun | None:
+    """The checkpoint at path (or this user's copy beside it) if it is the run cfg asks for, else None.
+
+    A file that cannot be read, belongs to another configuration or was cut
+    short by the time cap gets a warning that says which; the caller trains again.
+    """
+    for candidate in (path, _own_path(path)):
+        if not candidate.exists():
+            continue
+        try:
+            run = load_checkpoint(candidate, device)
+            problem = _why_not_usable(run, cfg, key)
+        except Exception as error:  # a truncated, foreign or unreadable file
+            problem = f"it could not be loaded ({type(error).__name__}: {error})"
+        if problem is None:
+            break
+        warnings.warn(f"checkpoint {candidate} not used: {problem}; training a new model", RuntimeWarning,
+                      stacklevel=3)
+    else:
         return None
     if verbose:
         info = run.info
@@ -209,12 +309,13 @@ def load_or_train(cfg: TrainConfig | None = None, out_dir=None, device=None, ver
     key = config_hash(cfg, splits["train"])
     path = checkpoint_path(cfg, out_dir, key)
     with _file_lock(path):
-        cached = _load_cached(path, device, verbose)
+        cached = _load_cached(path, cfg, key, device, verbose)
         if cached is not None:
             return cached
         run = train_model(cfg, splits, vocabs, device)
         run.info["config_hash"] = key
         run.path = save_checkpoint(path, run)
+        path = run.path
     if verbose:
         print(f"Trained {cfg.task}/{cfg.attention} in {run.info['seconds']:.0f} s: "
               f"test exact match {run.info['exact_match']:.4f}; saved {path}")

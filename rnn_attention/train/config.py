@@ -33,8 +33,9 @@ __all__ = [
     "config_hash",
 ]
 
-# The version of the hash key's layout: 1 hashed every learned field; 2 only those off their default.
-HASH_FORMAT = 2
+# The version of the hash key's layout: 1 hashed every learned field; 2 only those off their default;
+# 3: max_seconds is run-only (the schedule follows the steps; a run cut by time is never cached as finished).
+HASH_FORMAT = 3
 RUN_ONLY = "run_only"  # the field-metadata flag of fields left out of the hash
 HASH_CHARS = 12  # hex digits of config_hash kept in file names
 FINGERPRINT_CHARS = 16  # hex digits of the training data's fingerprint
@@ -63,9 +64,8 @@ class TrainConfig:
     lr: float = 3e-3  # Adam's peak learning rate
     warmup_steps: int = 30  # linear warm-up, then cosine decay to lr * final_lr_ratio
     final_lr_ratio: float = 0.05
-    epochs: int = 10  # the run stops at whichever of epochs, max_steps, max_seconds comes first
+    epochs: int = 10  # the run stops after epochs, or max_steps if that comes first: the step budget
     max_steps: int | None = None
-    max_seconds: float | None = None
     clip: float = 1.0  # gradient norm clipping
     seed: int = 0
     amp: bool = True  # mixed precision on CUDA (bfloat16 if supported, else float16 + GradScaler)
@@ -77,29 +77,77 @@ class TrainConfig:
     log_every: int = 10  # steps between entries of the loss history
     # How the run is executed, not what it learns: left out of the hash.
     profile: str = _run_only("custom")
+    # A safety net, not a budget: the schedule follows the steps; a run that hits the cap says so,
+    # is marked stopped_by_time, and is trained again (not loaded) next time.
+    max_seconds: float | None = _run_only(None)
     device: str = _run_only("auto")  # auto = CUDA, then MPS, then CPU
-    num_threads: int | None = _run_only(None)  # torch.set_num_threads on CPU; None leaves torch's default
+    # torch.set_num_threads on CPU. These small recurrent models are fastest on one thread, and
+    # threads that fight for a laptop's busy cores made training ~10x slower; set 2+ to try more.
+    num_threads: int | None = _run_only(1)
     data_dir: str | None = _run_only(None)  # None = the repository's data/ folder
     progress: bool = _run_only(True)  # tqdm progress bars
+
+    def __post_init__(self) -> None:
+        """Refuse a configuration that cannot train: one clear error naming the field, before any work."""
+        validate_config(self)
 
     def replace(self, **changes) -> TrainConfig:
         """A copy with some fields changed."""
         return dataclasses.replace(self, **changes)
 
 
+DEVICES = ("auto", "cpu", "cuda", "mps")
+# field -> (lowest allowed value, whether None is allowed): counts and sizes of a run
+_POSITIVE = {
+    "emb_size": (1, False), "hidden_size": (1, False), "attn_size": (1, False), "batch_size": (1, False),
+    "epochs": (1, False), "max_steps": (1, True), "max_train_pairs": (1, True), "num_threads": (1, True),
+    "location_max_len": (1, True), "location_filters": (1, False), "location_kernel_size": (1, False),
+    "warmup_steps": (0, False), "valid_pairs": (0, False), "snapshot_every": (0, False), "probe_size": (0, False),
+    "log_every": (1, False), "seed": (0, False),
+}
+
+
+def validate_config(cfg) -> None:
+    """Raise a ValueError (TypeError for a wrong type) naming the field, the value given and what is allowed."""
+    for name, (lowest, none_ok) in _POSITIVE.items():
+        value = getattr(cfg, name)
+        if value is None and none_ok:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            allowed = "an int" + (" or None" if none_ok else "")
+            raise TypeError(f"TrainConfig.{name} must be {allowed}, got {value!r} ({type(value).__name__})")
+        if value < lowest:
+            raise ValueError(f"TrainConfig.{name} must be >= {lowest}, got {value}")
+    for name, low, high in (("lr", 0.0, None), ("clip", 0.0, None), ("final_lr_ratio", None, 1.0),
+                            ("dropout", None, 1.0), ("max_seconds", 0.0, None)):
+        value = getattr(cfg, name)
+        if value is None and name == "max_seconds":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"TrainConfig.{name} must be a number, got {value!r} ({type(value).__name__})")
+        if (low is not None and value <= low) or (high is not None and not 0 <= value <= high) or value != value:
+            bounds = f"> {low}" if low is not None else f"between 0 and {high}"
+            raise ValueError(f"TrainConfig.{name} must be {bounds}, got {value}")
+    if cfg.device not in DEVICES:
+        raise ValueError(f"TrainConfig.device must be one of {DEVICES}, got {cfg.device!r}")
+    for name in ("task", "decoder", "attention"):
+        if not isinstance(getattr(cfg, name), str):
+            raise TypeError(f"TrainConfig.{name} must be a str, got {getattr(cfg, name)!r}")
+
+
 PROFILES: dict[str, dict] = {
-    # CI and 2-core laptops: about a minute per model on CPU. The step count must bind:
-    # the learning-rate schedule follows whichever budget runs out first, so a
-    # time-driven run would differ from machine to machine, and nbval compares
-    # what the notebooks print. max_seconds is only a safety net, ~5x the usual time.
+    # The step budgets (epochs, max_steps) bind in every profile: the learning-rate schedule
+    # follows them, so a run does the same on a fast and on a busy machine. max_seconds is
+    # only a safety net, several times the usual time; a run it cuts says so and is not cached.
+    # CI and 2-core laptops: well under a minute per dates model on one CPU thread.
     "ci": dict(
         emb_size=32, hidden_size=64, attn_size=64, batch_size=64, lr=4e-3, epochs=3,
         max_steps=600, max_seconds=300.0, warmup_steps=30, valid_pairs=300, device="cpu", num_threads=1,
     ),
-    # A laptop CPU: a few minutes, higher accuracy.
+    # A laptop CPU: a few minutes per dates model on one thread (2250 steps), higher accuracy.
     "cpu": dict(
         emb_size=48, hidden_size=128, attn_size=96, batch_size=64, lr=3e-3, epochs=6,
-        max_steps=4000, max_seconds=420.0, warmup_steps=50, valid_pairs=500,
+        max_steps=4000, max_seconds=1800.0, warmup_steps=50, valid_pairs=500, num_threads=1,
     ),
     # CUDA: larger model and batches, mixed precision.
     "gpu": dict(

@@ -43,14 +43,32 @@ __all__ = [
     "seed_everything",
     "autocast_context",
     "choose_device",
+    "check_device",
 ]
 
 # ------------------------------------------------------------------ device, seeds, precision
 
 
+def check_device(preference: str) -> None:
+    """Raise a ValueError unless the device asked for (auto, cpu, cuda, mps) is there."""
+    available = {
+        "auto": True,
+        "cpu": True,
+        "cuda": torch.cuda.is_available(),
+        "mps": getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(),
+    }
+    if preference not in available:
+        raise ValueError(f"device must be one of {tuple(available)}, got {preference!r}")
+    if not available[preference]:
+        here = [name for name, ok in available.items() if ok]
+        raise ValueError(f"device {preference!r} is not available on this machine (torch {torch.__version__}); "
+                         f"use one of {here}")
+
+
 def choose_device(preference: str = "auto", verbose: bool = True) -> torch.device:
-    """CUDA if present, then Apple MPS, then CPU (or the device named), and say which."""
+    """CUDA if present, then Apple MPS, then CPU (or the device named, if it is there), and say which."""
     if preference and preference != "auto":
+        check_device(preference)
         device, why = torch.device(preference), "as configured"
     else:
         from ..environment import describe_device  # the one CUDA -> MPS -> CPU rule of the course
@@ -290,9 +308,10 @@ def fit(model, train_loader, cfg: TrainConfig, device: torch.device, callbacks=(
         valid_pairs=None, vocabs=None) -> dict:
     """Train with Adam, warm-up + cosine decay, clipping and (on CUDA) mixed precision; return the history.
 
-    Stops at cfg.epochs, cfg.max_steps or cfg.max_seconds, whichever comes first;
-    the learning-rate schedule follows whichever budget is running out fastest, so
-    a slow machine still ends its run at a low learning rate. Besides what the
+    Stops after cfg.epochs or cfg.max_steps, whichever comes first; the
+    learning-rate schedule follows these steps, so a run is the same on any
+    machine. cfg.max_seconds is a safety net: a run it stops is marked
+    `stopped_by_time` and says so in words. Besides what the
     callbacks record (see the module docstring), the history holds `steps`,
     `steps_planned`, `stopped_by_time`, `epochs` and `seconds_total`.
     """
@@ -320,10 +339,7 @@ def fit(model, train_loader, cfg: TrainConfig, device: torch.device, callbacks=(
             if step >= steps_planned or stopped_by_time:
                 done = True
                 break
-            progress = step / max(steps_planned, 1)
-            if cfg.max_seconds:
-                progress = max(progress, elapsed / cfg.max_seconds)
-            lr = cfg.lr * lr_factor(step, progress, cfg)
+            lr = cfg.lr * lr_factor(step, step / max(steps_planned, 1), cfg)
             for group in optimizer.param_groups:
                 group["lr"] = lr
             batch = batch.to(device)
@@ -346,5 +362,17 @@ def fit(model, train_loader, cfg: TrainConfig, device: torch.device, callbacks=(
     for callback in callbacks:
         callback.on_train_end(step)
     history["seconds_total"] = time.perf_counter() - state.start
+    if stopped_by_time:
+        print(time_cap_message(step, steps_planned, cfg.max_seconds))
     model.eval()
     return history
+
+
+def time_cap_message(steps: int, steps_planned: int, max_seconds: float) -> str:
+    """What a student reads when the safety net stopped training early."""
+    return (
+        f"Training stopped by the time cap (max_seconds={max_seconds:g}) after {steps} of {steps_planned} "
+        f"planned steps: this model is not finished, and the results below come from it. "
+        f"The machine is busier or slower than the profile expects: close other programs and run the cell "
+        f"again (it trains again rather than load this run), or raise max_seconds."
+    )

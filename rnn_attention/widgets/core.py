@@ -16,6 +16,7 @@ JupyterLab and in Jupyter Notebook 7.
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 
 import ipywidgets as widgets
@@ -59,12 +60,28 @@ class Explorer:
         self.output = widgets.Output()
         self.state: dict = {}
         self.figure = None
+        self.controls = list(controls)
         for control in controls:
             control.observe(self._on_change, names="value")
         self.widget = widgets.VBox([*(controls if children is None else children), self.output])
 
     def _on_change(self, change=None) -> None:
         self.redraw()
+
+    @contextlib.contextmanager
+    def trying(self):
+        """Move the controls from code inside the block; on leaving it, put them back as they were.
+
+        A check cell that drives a widget leaves it showing what the student last chose, not the check's
+        last setting.
+        """
+        saved = [control.value for control in self.controls]
+        try:
+            yield self
+        finally:
+            for control, value in zip(self.controls, saved):
+                control.value = value
+            self.redraw()
 
     def redraw(self) -> None:
         """Recompute, then replace the Output area's contents: the text line and the figure (if any).

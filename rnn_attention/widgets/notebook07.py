@@ -15,21 +15,22 @@ from .core import LAYOUT, STYLE, Explorer, require_between
 
 __all__ = ["TranslateExplorer", "translate_widget", "AlignmentHistoryExplorer", "alignment_history_widget"]
 
-DEFAULT_MAX_SRC_LEN = 40  # symbols: translate_widget's limit when it is not told the longest training source
-
-
 class TranslateExplorer(Explorer):
     """A text box and a button: translate the input, show the output and its alignment heat map.
 
-    Bad input (empty, too long, symbols the model never saw) gets a friendly
-    message instead of a traceback. `.state` holds the last result: "input",
-    "output", "weights" (T, S) or None, "src_tokens", "tgt_tokens", "error"
-    (None or the message) and "text" (the line shown above the figure).
+    Any length is translated (up to evaluate.MAX_SOURCE_SYMBOLS): the weights are
+    computed, so the model runs on every length. An input longer than every
+    training source gets a warning, not a refusal: whether the model *works* that
+    far is what notebooks 08 and 10 measure. Bad input (empty, over the cap,
+    symbols the model never saw) gets a friendly message instead of a traceback.
+    `.state` holds the last result: "input", "output", "weights" (T, S) or None,
+    "src_tokens", "tgt_tokens", "error" (None or the message), "warning" (None or
+    the message) and "text" (the line shown above the figure).
     """
 
-    def __init__(self, model, vocabs, initial_text: str, max_src_len: int, max_len: int):
+    def __init__(self, model, vocabs, initial_text: str, longest_training_source: int | None, max_len: int):
         self.model, self.vocabs = model, vocabs
-        self.max_src_len, self.max_len = max_src_len, max_len
+        self.longest_training_source, self.max_len = longest_training_source, max_len
         self.text_box = widgets.Text(
             value=initial_text,
             description="date to translate",
@@ -52,23 +53,32 @@ class TranslateExplorer(Explorer):
     def compute(self) -> None:
         """Translate the text box's value into self.state; never raises."""
         text = str(self.text_box.value).strip()
-        self.state = {"input": text, "output": None, "weights": None, "src_tokens": [], "tgt_tokens": [], "error": None}
+        self.state = {
+            "input": text, "output": None, "weights": None, "src_tokens": [], "tgt_tokens": [], "error": None,
+            "warning": None,
+        }
         try:
             if not text:
                 raise ValueError("the box is empty: type a date, for example 3 mai 1999")
-            output, weights, src_tokens, tgt_tokens = translate(
-                self.model, text, self.vocabs, max_len=self.max_len, max_src_len=self.max_src_len
-            )
+            output, weights, src_tokens, tgt_tokens = translate(self.model, text, self.vocabs, max_len=self.max_len)
         except (ValueError, TypeError) as error:
             self.state["error"] = str(error)
         except Exception as error:  # never a traceback in the widget: say what happened
             self.state["error"] = f"the model could not translate this input ({type(error).__name__}: {error})"
         else:
             self.state.update(output=output, weights=weights, src_tokens=src_tokens, tgt_tokens=tgt_tokens)
+        longest, length = self.longest_training_source, len(self.state["src_tokens"])
+        if not self.state["error"] and longest is not None and length > longest:
+            self.state["warning"] = (
+                f"{length} symbols: longer than any training source ({longest}); the model still runs, "
+                f"but nothing in training promises it works this far"
+            )
         if self.state["error"]:
             self.state["text"] = f"Cannot translate {text!r}: {self.state['error']}."
         else:
             self.state["text"] = f"{text}  ->  {self.state['output']}"
+            if self.state["warning"]:
+                self.state["text"] += f"   (warning: {self.state['warning']})"
 
     def draw(self):
         """The alignment heat map of the last translation (None after bad input)."""
@@ -85,21 +95,25 @@ class TranslateExplorer(Explorer):
     def redraw(self) -> None:
         """Recompute and redraw in place: the message line, then the output area (text and figure, if any)."""
         super().redraw()
-        colour = "#b00020" if self.state["error"] else "black"
+        colour = "#b00020" if self.state["error"] else ("#8a5a00" if self.state["warning"] else "black")
         self.message.value = f"<span style='color:{colour}'>{html.escape(self.state['text'])}</span>"
 
 
 def translate_widget(
-    model, vocabs, initial_text: str = "Freitag, 16. Oktober 2065", max_src_len: int | None = None, max_len: int = 20
+    model,
+    vocabs,
+    initial_text: str = "Freitag, 16. Oktober 2065",
+    longest_training_source: int | None = None,
+    max_len: int = 20,
 ) -> TranslateExplorer:
     """A translate-your-own-input box for a trained Seq2Seq.
 
-    Inputs longer than `max_src_len` symbols get a message instead of a translation. It defaults to
-    DEFAULT_MAX_SRC_LEN = 40 symbols; notebook 07 passes the longest source seen in training instead.
+    Pass `longest_training_source` (notebook 07 does) to have inputs longer than
+    every training source translated with a warning; None gives no warning.
     """
-    if max_src_len is None:
-        max_src_len = DEFAULT_MAX_SRC_LEN
-    return TranslateExplorer(model, vocabs, initial_text, int(max_src_len), int(max_len))
+    if longest_training_source is not None:
+        longest_training_source = int(longest_training_source)
+    return TranslateExplorer(model, vocabs, initial_text, longest_training_source, int(max_len))
 
 
 class AlignmentHistoryExplorer(Explorer):

@@ -81,6 +81,9 @@ def scaling_widget(
     n_keys: int = 10, max_d: int = 1024, initial_d: int = 16, initial_scaled: bool = False, seed: int = 0
 ):
     """A slider over the key size d and a 'scale by sqrt(d)' box: unscaled dot products saturate the softmax."""
+    for name, value in (("n_keys", n_keys), ("max_d", max_d)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}: the softmax needs at least one key")
     d_options = [2**k for k in range(0, max_d.bit_length()) if 2**k <= max_d]
     if initial_d not in d_options:
         raise ValueError(f"initial_d must be one of {d_options}, got {initial_d}")

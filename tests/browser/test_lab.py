@@ -5,7 +5,11 @@ collects this file). The test starts JupyterLab on 127.0.0.1 on a free port
 with a random token, opens a derivation notebook, runs all cells, moves the
 "source length T_x" slider with the keyboard and checks that the widget's text
 line then reports as many weights as the new T_x. It also opens the static site
-(`_site/index.html`) and follows a link.
+(`_site/index.html`) and follows a link; with COURSE_SITE_NPM_DIR (a folder of
+the npm tarballs of the site's pinned scripts, `tools/site.py --check-pins DIR`)
+it answers unpkg.com from them and checks that the pinned scripts pass their
+integrity check, draw the widgets and typeset the equations, and that a tampered
+html-manager is refused.
 
 Chromium is the system one (Debian: `apt-get install chromium`), found with
 `shutil.which("chromium")`; Playwright never downloads a browser here. Without
@@ -79,6 +83,7 @@ class Budget:
         """The same in milliseconds, for Playwright."""
         return self.s(limit) * 1000
 
+
 # JupyterLab settings for the test: no autosave (the student notebook on disk must not
 # get outputs), no news or update pop-ups over the page.
 LAB_SETTINGS = {
@@ -130,7 +135,9 @@ def fixture_notebook() -> Path:
         "widgets.interactive(show, T_x=widgets.IntSlider(value=7, min=1, max=20, "
         f"description={SLIDER_LABEL!r}, continuous_update=False, style={{'description_width': 'initial'}}))"
     )
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Browser test fixture"), nbformat.v4.new_code_cell(code)])
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("# Browser test fixture"), nbformat.v4.new_code_cell(code)]
+    )
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
     path = artifact("fixture_widget.ipynb")
     nbformat.write(nb, path)
@@ -169,9 +176,13 @@ def lab(tmp_path_factory):
         COURSE_PROFILE=os.environ.get("COURSE_PROFILE", "ci"),
     )
     command = [
-        str(JUPYTER), "lab", "--no-browser",
-        f"--port={port}", "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}", "--ServerApp.ip=127.0.0.1",
+        str(JUPYTER),
+        "lab",
+        "--no-browser",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.root_dir={ROOT}",
     ]
     if os.geteuid() == 0:
@@ -257,7 +268,9 @@ def wait_for_kernel(page, lab: dict, relative: str, seconds: float) -> None:
         else:
             calm_since = None
         page.wait_for_timeout(250)
-    pytest.fail(f"the notebook's kernel was not idle within {seconds:.0f} s (server says {kernel_state(lab, relative)})")
+    pytest.fail(
+        f"the notebook's kernel was not idle within {seconds:.0f} s (server says {kernel_state(lab, relative)})"
+    )
 
 
 def run_all_cells(page) -> bool:
@@ -319,7 +332,10 @@ def test_slider_changes_the_number_of_weights(browser, lab):
                 started_cells.first.wait_for(timeout=budget.ms(15))
                 break
             except Exception:
-                print(f"Run All Cells started no cell (attempt {attempt + 1}, kernel {kernel_state(lab, relative)}); trying again")
+                print(
+                    f"Run All Cells started no cell (attempt {attempt + 1}, "
+                    f"kernel {kernel_state(lab, relative)}); trying again"
+                )
         else:
             pytest.fail("Run All Cells never started executing the notebook")
 
@@ -337,7 +353,9 @@ def test_slider_changes_the_number_of_weights(browser, lab):
             assert time.monotonic() < deadline, f"the notebook did not finish within {RUN_ALL_S} s of Run All Cells"
             idle_since = (idle_since or time.monotonic()) if not busy.count() else None
             page.wait_for_timeout(250)
-        errors_shown = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']", has_text="Traceback")
+        errors_shown = page.locator(
+            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']", has_text="Traceback"
+        )
         assert not errors_shown.count(), "a cell raised: " + errors_shown.first.inner_text()[:2000]
         # The output area that holds the whole widget (slider, text line, figure).
         area = page.locator(".jp-Cell-outputArea > .jp-OutputArea-child").filter(has=slider).first
@@ -438,7 +456,11 @@ def test_static_site_opens(browser, tmp_path):
         print(f"screenshot: {path}")
 
         # A page with a widget: offline its static snapshot shows; once a live widget is drawn, it hides.
-        with_widget = [p for p in sorted(site.glob("[0-9][0-9]_*.html")) if '<div class="widget-snapshot">' in p.read_text(encoding="utf-8")]
+        with_widget = [
+            p
+            for p in sorted(site.glob("[0-9][0-9]_*.html"))
+            if '<div class="widget-snapshot">' in p.read_text(encoding="utf-8")
+        ]
         if with_widget:
             page.goto(with_widget[0].as_uri(), timeout=PAGE_LOAD_S * 1000)
             snapshot = page.locator(".widget-snapshot").first
@@ -459,3 +481,88 @@ def test_static_site_opens(browser, tmp_path):
             snapshot.wait_for(state="hidden", timeout=5_000)
     finally:
         page.close()
+
+
+def test_static_site_pinned_scripts_draw(browser, tmp_path):
+    """The pinned scripts (tools/site.py, PINNED_SCRIPTS) pass their integrity check, draw the widgets, typeset.
+
+    No network here, so unpkg.com is answered from the npm tarballs in COURSE_SITE_NPM_DIR (fill it with
+    `python tools/site.py --check-pins DIR`); a tampered html-manager must then be refused by the browser.
+    """
+    import importlib.util
+    import mimetypes
+    import tarfile
+
+    folder = os.environ.get("COURSE_SITE_NPM_DIR")
+    if not folder:
+        pytest.skip("set COURSE_SITE_NPM_DIR to a folder of the pinned npm tarballs (tools/site.py --check-pins DIR)")
+    spec = importlib.util.spec_from_file_location("course_site", ROOT / "tools" / "site.py")
+    course_site = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(course_site)
+    site = tmp_path / "_site"
+    course_site.build_site(site)
+    pages = [
+        p
+        for p in sorted(site.glob("[0-9][0-9]_*.html"))
+        if '<div class="widget-snapshot">' in p.read_text(encoding="utf-8")
+    ]
+    assert pages, "no page with a widget"
+
+    files = {}  # "https://unpkg.com/PACKAGE@VERSION/" -> the tarball, opened
+    for script in course_site.PINNED_SCRIPTS:
+        files[f"{course_site.CDN}/{script.package}@{script.version}/"] = tarfile.open(
+            Path(folder) / course_site.tarball_name(script)
+        )
+
+    def serve(route, tamper: str = ""):
+        url = route.request.url
+        for prefix, archive in files.items():
+            if url.startswith(prefix):
+                path = url[len(prefix) :].split("?")[0].split("#")[0]
+                try:
+                    body = archive.extractfile(f"package/{path}").read()
+                except KeyError:
+                    return route.fulfill(status=404, body=b"")
+                if tamper and tamper in url:
+                    body += b"\n// one byte more than the hash allows"
+                kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
+                return route.fulfill(
+                    status=200, body=body, headers={"Content-Type": kind, "Access-Control-Allow-Origin": "*"}
+                )
+        return route.continue_() if url.startswith(("file:", "data:")) else route.abort()
+
+    state = """() => ({
+      drawn: document.querySelectorAll('.widget-subarea .lm-Widget').length,
+      snapshots: Array.from(document.querySelectorAll('.widget-snapshot')).filter(s => s.offsetParent !== null).length,
+      typeset: document.querySelectorAll('mjx-container').length,
+    })"""
+    for tamper in ("", "embed-amd.js"):
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        errors = []
+        page.on("pageerror", lambda error, errors=errors: errors.append(str(error)))
+        page.on(
+            "console",
+            lambda message, errors=errors: errors.append(message.text) if message.type == "error" else None,
+        )
+        page.route("**/*", lambda route, tamper=tamper: serve(route, tamper))
+        try:
+            page.goto(pages[0].as_uri(), wait_until="load", timeout=PAGE_LOAD_S * 1000)
+            if not tamper:
+                page.locator(".widget-subarea .lm-Widget").first.wait_for(timeout=30_000)
+                page.locator(".widget-snapshot").first.wait_for(state="hidden", timeout=10_000)
+                page.locator("mjx-container").first.wait_for(state="attached", timeout=30_000)
+                seen = page.evaluate(state)
+                assert seen["drawn"] and not seen["snapshots"] and seen["typeset"], seen
+                assert not errors, f"JavaScript errors with the pinned scripts: {errors}"
+                path = artifact("site_live_widget.png")
+                page.locator(".widget-subarea").first.scroll_into_view_if_needed()
+            else:
+                page.wait_for_timeout(3_000)
+                seen = page.evaluate(state)
+                assert not seen["drawn"] and seen["snapshots"], f"a tampered html-manager ran: {seen}"
+                assert any("integrity" in e for e in errors), errors
+                path = artifact("site_tampered_widget.png")
+            page.screenshot(path=str(path))
+            print(f"{'tampered html-manager' if tamper else 'pinned scripts'}: {seen}; screenshot: {path}")
+        finally:
+            page.close()

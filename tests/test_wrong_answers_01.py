@@ -1,0 +1,93 @@
+"""Wrong answers a student would plausibly write for notebook 01, each rejected with a message naming the mistake."""
+
+import pytest
+import torch
+from wrong_answers import assert_not_attempted, assert_passes, assert_rejected, solution
+
+from rnn_attention.exercises import check_final_summary, check_numbers_seen
+
+# Exercise 1.1: c = [forward h at lengths[b] - 1; backward h at 0], from padded outputs (B, S, 2H)
+
+
+def _halves(enc_outputs):
+    return enc_outputs.shape[-1] // 2, torch.arange(enc_outputs.shape[0])
+
+
+def forward_read_at_the_padding(enc_outputs, lengths):
+    H, _ = _halves(enc_outputs)
+    return torch.cat([enc_outputs[:, -1, :H], enc_outputs[:, 0, H:]], dim=-1)
+
+
+def backward_read_at_the_last_real_position(enc_outputs, lengths):
+    H, rows = _halves(enc_outputs)
+    return torch.cat([enc_outputs[rows, lengths - 1, :H], enc_outputs[rows, lengths - 1, H:]], dim=-1)
+
+
+def forward_read_at_position_0(enc_outputs, lengths):
+    H, _ = _halves(enc_outputs)
+    return enc_outputs[:, 0]
+
+
+def halves_swapped(enc_outputs, lengths):
+    H, rows = _halves(enc_outputs)
+    return torch.cat([enc_outputs[:, 0, H:], enc_outputs[rows, lengths - 1, :H]], dim=-1)
+
+
+def mean_over_positions(enc_outputs, lengths):
+    return enc_outputs.sum(dim=1) / lengths.unsqueeze(1)
+
+
+def lengths_used_as_positions(enc_outputs, lengths):
+    H, rows = _halves(enc_outputs)
+    return torch.cat([enc_outputs[rows, lengths, :H], enc_outputs[:, 0, H:]], dim=-1)  # one past the end
+
+
+# Exercise 1.2: (2H, T_x * 2H)
+
+
+def one_direction_only(T_x, hidden_size):
+    return hidden_size, T_x * hidden_size
+
+
+def attention_sees_only_2H_too(T_x, hidden_size):
+    return 2 * hidden_size, 2 * hidden_size
+
+
+def pair_swapped(T_x, hidden_size):
+    return T_x * 2 * hidden_size, 2 * hidden_size
+
+
+def summary_grows_with_the_input(T_x, hidden_size):
+    return T_x * 2 * hidden_size, T_x * 2 * hidden_size
+
+
+WRONG = [
+    (check_final_summary, forward_read_at_the_padding, "last *real* position"),
+    (check_final_summary, backward_read_at_the_last_real_position, "finishes at position 0"),
+    (check_final_summary, forward_read_at_position_0, "the forward half is read at position 0"),
+    (check_final_summary, halves_swapped, "the two halves are swapped"),
+    (check_final_summary, mean_over_positions, "average over the positions"),
+    (check_final_summary, lengths_used_as_positions, "Positions count from 0"),
+    (check_numbers_seen, one_direction_only, "count both directions"),
+    (check_numbers_seen, attention_sees_only_2H_too, "can read every h_j"),
+    (check_numbers_seen, pair_swapped, "the pair is swapped"),
+    (check_numbers_seen, summary_grows_with_the_input, "whatever T_x is"),
+]
+pytestmark = pytest.mark.usefixtures("one_thread")
+STEM = "01_without_attention"
+RIGHT = [(check_final_summary, "final_summary"), (check_numbers_seen, "numbers_seen")]
+
+
+@pytest.mark.parametrize("check, fn, phrase", WRONG, ids=[fn.__name__ for _, fn, _ in WRONG])
+def test_wrong_answer_is_rejected_with_its_mistake_named(check, fn, phrase):
+    assert_rejected(check, fn, phrase)
+
+
+@pytest.mark.parametrize("check, name", RIGHT, ids=[name for _, name in RIGHT])
+def test_the_solution_passes(check, name):
+    assert_passes(check, solution(STEM, name))
+
+
+@pytest.mark.parametrize("check", [check for check, _ in RIGHT])
+def test_blank_is_not_attempted(check):
+    assert_not_attempted(check)

@@ -1,0 +1,132 @@
+"""Wrong answers a student would plausibly write for notebook 03, each rejected with a message naming the mistake."""
+
+import pytest
+import torch
+from wrong_answers import assert_not_attempted, assert_passes, assert_rejected, solution
+
+from rnn_attention import masked_softmax
+from rnn_attention.exercises import check_masked_softmax, check_stable_softmax
+
+# Exercise 3.1: a softmax over the last axis that subtracts each row's maximum
+
+
+def _normalise(exps, dim=-1):
+    return exps / exps.sum(dim=dim, keepdim=True)
+
+
+def naive_exp(scores):
+    return _normalise(torch.exp(scores))
+
+
+def one_maximum_for_all_rows(scores):
+    return _normalise(torch.exp(scores - scores.max()))
+
+
+def maximum_without_keepdim(scores):
+    return _normalise(torch.exp(scores - scores.max(dim=-1).values))
+
+
+def softmax_over_the_rows(scores):
+    return _normalise(torch.exp(scores - scores.max(dim=0, keepdim=True).values), dim=0)
+
+
+def calls_torch_softmax(scores):
+    return torch.softmax(scores, dim=-1)
+
+
+def calls_the_package_masked_softmax(scores):
+    return masked_softmax(scores)
+
+
+def computes_in_float32(scores):
+    scores = scores.float()
+    return _normalise(torch.exp(scores - scores.max(dim=-1, keepdim=True).values))
+
+
+# Exercise 3.2: 0 on padding, rows sum to 1, zeros for an all-padding row, any dtype and scale
+
+
+def _fill(scores, mask, value):
+    return scores.masked_fill(~mask, value)
+
+
+def fill_with_minus_inf(scores, mask):
+    return torch.softmax(_fill(scores, mask, float("-inf")), dim=-1)
+
+
+def zero_the_padding_after_the_softmax(scores, mask):
+    return torch.softmax(scores, dim=-1) * mask
+
+
+def fill_with_minus_1e9(scores, mask):
+    return torch.softmax(_fill(scores, mask, -1e9), dim=-1) * mask
+
+
+def fill_with_minus_1e4(scores, mask):
+    return torch.softmax(_fill(scores, mask, -1e4), dim=-1) * mask
+
+
+def float32_minimum_in_every_dtype(scores, mask):
+    return torch.softmax(_fill(scores, mask, torch.finfo(torch.float32).min), dim=-1) * mask
+
+
+def all_padding_row_left_uniform(scores, mask):
+    return torch.softmax(_fill(scores, mask, torch.finfo(scores.dtype).min), dim=-1)
+
+
+def renormalise_after_zeroing(scores, mask):
+    kept = torch.softmax(scores, dim=-1) * mask
+    return kept / kept.sum(dim=-1, keepdim=True).clamp(min=1e-30)
+
+
+def calls_the_package(scores, mask):
+    return masked_softmax(scores, mask)
+
+
+def upcast_to_float32(scores, mask):
+    scores = scores.float()
+    return torch.softmax(_fill(scores, mask, torch.finfo(scores.dtype).min), dim=-1) * mask
+
+
+WRONG = [
+    (check_stable_softmax, naive_exp, "Subtract the largest score of each row"),
+    (check_stable_softmax, one_maximum_for_all_rows, "not one maximum for all rows"),
+    (check_stable_softmax, maximum_without_keepdim, "keep it (keepdim=True)"),
+    (check_stable_softmax, softmax_over_the_rows, "the softmax ran over the rows"),
+    (check_stable_softmax, calls_torch_softmax, "write the softmax yourself"),
+    (check_stable_softmax, calls_the_package_masked_softmax, "write the softmax yourself"),
+    (check_stable_softmax, computes_in_float32, "the scores' own dtype"),
+    (check_masked_softmax, fill_with_minus_inf, "filling with -inf makes its softmax 0/0"),
+    (check_masked_softmax, zero_the_padding_after_the_softmax, "Zeroing the padded weights after the softmax"),
+    (check_masked_softmax, fill_with_minus_1e9, "a fill constant such as -1e4 or -1e9 is not below every real score"),
+    (check_masked_softmax, fill_with_minus_1e4, "a fill constant such as -1e4 or -1e9 is not below every real score"),
+    (check_masked_softmax, float32_minimum_in_every_dtype, "must fit the scores' dtype"),
+    (check_masked_softmax, all_padding_row_left_uniform, "a row with no real position must give zeros"),
+    (check_masked_softmax, renormalise_after_zeroing, "the padded scores were above the real ones"),
+    (check_masked_softmax, calls_the_package, "not to call the package's masked_softmax"),
+    (check_masked_softmax, upcast_to_float32, "the scores' own dtype"),
+]
+pytestmark = pytest.mark.usefixtures("one_thread")
+STEM = "03_softmax"
+RIGHT = [(check_stable_softmax, "stable_softmax"), (check_masked_softmax, "my_masked_softmax")]
+
+
+@pytest.mark.parametrize("check, fn, phrase", WRONG, ids=[fn.__name__ for _, fn, _ in WRONG])
+def test_wrong_answer_is_rejected_with_its_mistake_named(check, fn, phrase):
+    assert_rejected(check, fn, phrase)
+
+
+@pytest.mark.parametrize("check, name", RIGHT, ids=[name for _, name in RIGHT])
+def test_the_solution_passes(check, name):
+    assert_passes(check, solution(STEM, name))
+
+
+@pytest.mark.parametrize("check", [check for check, _ in RIGHT])
+def test_blank_is_not_attempted(check):
+    assert_not_attempted(check)
+
+
+def test_other_right_answers_pass():
+    assert_passes(check_stable_softmax, lambda s: torch.exp(s - torch.logsumexp(s, dim=-1, keepdim=True)))
+    assert_passes(check_masked_softmax, lambda s, m: torch.where(
+        m.any(-1, keepdim=True), torch.softmax(s.masked_fill(~m, torch.finfo(s.dtype).min), -1), 0) * m)

@@ -1,0 +1,172 @@
+"""Write an nbgrader course directory for the course, generated from solutions/*.py.
+
+    python tools/nbgrader_course.py [OUT] [--points N]     (default OUT: build/nbgrader)
+    make nbgrader
+
+OUT/nbgrader_config.py and, for each notebook NN_name, an assignment of that
+name: OUT/source/NN_name/NN_name.ipynb, the instructor version with nbgrader
+cell metadata:
+
+- each exercise cell becomes two cells: the student's function as a
+  *solution* cell (the `# BEGIN SOLUTION` / `# END SOLUTION` markers are
+  nbgrader's own syntax; the `# HINT:` lines move above the block so that
+  students keep them), and an *autograded test* cell worth N points (default
+  1) that runs the course's check and asserts it passed (a `CheckResult` is
+  true only then);
+- every other cell, prose and code (the set-up cell included), is *locked*:
+  read-only, and put back from the source when nbgrader autogrades.
+
+Then, in OUT: `nbgrader generate_assignment 00_the_question` writes the
+student version to release/, `nbgrader autograde 00_the_question` grades
+submitted/<student>/00_the_question/ into the gradebook (see TEACHING.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import nbbuild  # noqa: E402  (the sibling module: how a notebook source is read)
+
+ROOT = nbbuild.ROOT
+DEFAULT_OUT = ROOT / "build" / "nbgrader"
+HINT = re.compile(r"^(?P<indent>[ \t]*)# HINT:?\s?(?P<text>.*)$")
+
+CONFIG = '''\
+"""nbgrader configuration of the course "Attention over variable-length input" (written by make nbgrader)."""
+
+c = get_config()  # noqa: F821 -- nbgrader provides it
+
+c.CourseDirectory.course_id = "rnn-attention"
+# the course's markers, and the stub its student notebooks have
+c.ClearSolutions.begin_solution_delimeter = "BEGIN SOLUTION"
+c.ClearSolutions.end_solution_delimeter = "END SOLUTION"
+c.ClearSolutions.code_stub = {
+    "python": "# YOUR CODE HERE\\nraise NotImplementedError(\\"replace this line with your code\\")",
+}
+# notebooks 06 and 08 train models while they are autograded: allow minutes per cell, not nbgrader's 30 s
+c.Execute.timeout = 1800
+c.Execute.interrupt_on_timeout = True
+'''
+
+
+def _meta(**fields) -> dict:
+    return {
+        "nbgrader": {"schema_version": 3, "grade": False, "solution": False, "locked": False, "task": False, **fields}
+    }
+
+
+def split_exercise(source: str) -> tuple[str, str, str] | None:
+    """(solution part, check name, function name) of a cell that ends in `check_x(function)`, else None."""
+    if "BEGIN SOLUTION" not in source:
+        return None
+    tree = ast.parse(source)
+    last = tree.body[-1] if tree.body else None
+    call = last.value if isinstance(last, ast.Expr) else None
+    if not (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Name)
+        and call.func.id.startswith("check_")
+        and len(call.args) == 1
+        and isinstance(call.args[0], ast.Name)
+    ):
+        raise ValueError(f"an exercise cell must end with its check call, check_x(function):\n{source}")
+    lines = source.split("\n")
+    solution = "\n".join(lines[: last.lineno - 1]).rstrip()
+    return solution, call.func.id, call.args[0].id
+
+
+def hints_above(solution: str) -> str:
+    """Move each block's `# HINT:` lines just above its `# BEGIN SOLUTION` line (nbgrader replaces the block)."""
+    out: list[str] = []
+    block: list[str] | None = None
+    hints: list[str] = []
+    for line in solution.split("\n"):
+        if nbbuild.BEGIN.match(line):
+            block, hints = [line], []
+            continue
+        if block is None:
+            out.append(line)
+            continue
+        hint = HINT.match(line)
+        if hint:
+            hints.append(f"{hint['indent']}# Hint: {hint['text']}")
+        else:
+            block.append(line)
+        if nbbuild.END.match(line):
+            out.extend(hints)
+            out.extend(block)
+            block = None
+    return "\n".join(out)
+
+
+def assignment(path: Path, points: float = 1) -> nbformat.NotebookNode:
+    """The nbgrader source notebook of one solutions/*.py file."""
+    nb = nbbuild.read_source(path)
+    stem = path.stem.split("_")[0]
+    cells = []
+    for index, cell in enumerate(nb.cells):
+        exercise = split_exercise(cell.source) if cell.cell_type == "code" else None
+        if exercise is None:
+            cell.metadata.update(_meta(locked=True, grade_id=f"nb{stem}_cell{index:03d}"))
+            cells.append(cell)
+            continue
+        solution, check, function = exercise
+        answer = nbformat.v4.new_code_cell(hints_above(solution))
+        answer.metadata.update(_meta(solution=True, grade_id=f"nb{stem}_{function}"))
+        test = nbformat.v4.new_code_cell(
+            f"# Autograded: the course's own check of `{function}` (it prints what it found).\n"
+            f"from rnn_attention.exercises import {check}\n\n"
+            f"result = {check}({function})\n"
+            "assert result, result.message"
+        )
+        test.metadata.update(_meta(grade=True, locked=True, points=points, grade_id=f"nb{stem}_test_{function}"))
+        cells.extend([answer, test])
+    for index, cell in enumerate(cells):
+        cell["id"] = f"g{stem}-{index:03d}"
+    nb.cells = cells
+    return nb
+
+
+def write_course(out: Path, points: float = 1, names: list[str] | None = None) -> list[Path]:
+    """Write OUT/nbgrader_config.py and OUT/source/<assignment>/<assignment>.ipynb; return the notebooks."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "nbgrader_config.py").write_text(CONFIG, encoding="utf-8")
+    written = []
+    for path in nbbuild.sources():
+        if names and not any(path.stem.startswith(n) for n in names):
+            continue
+        target = out / "source" / path.stem / f"{path.stem}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(nbbuild.dumps(assignment(path, points)), encoding="utf-8")
+        written.append(target)
+    return written
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "out",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_OUT,
+        help=f"course directory (default {DEFAULT_OUT.relative_to(ROOT)})",
+    )
+    parser.add_argument("--points", type=float, default=1, help="points per exercise (default 1)")
+    parser.add_argument("--only", nargs="*", default=None, help="notebook numbers or names to write (default: all)")
+    args = parser.parse_args(argv)
+    for target in write_course(args.out, args.points, args.only):
+        print(f"wrote {target}")
+    print(f"wrote {args.out / 'nbgrader_config.py'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
