@@ -48,8 +48,8 @@ device = setup(seed=0)
 #
 # Cho et al. (2014) and Sutskever et al. (2014) translate with two recurrent networks.
 # The **encoder** reads the source $x_1, \dots, x_{T_x}$ one token at a time. The **decoder** writes the target $y_1, \dots, y_{T_y}$ one token at a time.
-# Between them passes **one vector** $c$, a summary of the whole source. In Sutskever et al.'s model the decoder starts from it and never sees the source again; that is the model of this notebook.
-# Cho et al. used a unidirectional encoder and also fed $c$ into every decoder step and into the output; the package's no-attention decoder (notebook 08) does that, with the bidirectional encoder below.
+# Between them passes **one vector** $c$, a summary of the whole source. In Sutskever et al.'s model the decoder starts from it and never sees the source again.
+# Cho et al. used a unidirectional encoder and also fed $c$ into every decoder step and into the output. The model of this notebook (section 5) and the package's no-attention decoder (notebook 08) do what Cho et al. did, with the bidirectional encoder below.
 #
 # Bahdanau et al. (2015) use a **bidirectional** encoder: a forward GRU reads left to right and gives states $\overrightarrow{h}_1, \dots, \overrightarrow{h}_{T_x}$;
 # a backward GRU reads right to left and gives $\overleftarrow{h}_{T_x}, \dots, \overleftarrow{h}_1$. Each has $H$ numbers. The state at position $j$ is both halves stacked:
@@ -157,7 +157,7 @@ for T_x in (5, 50, 500):
 # so every digit it gets right passed through the 32 numbers.
 #
 # The model: the encoder above, a bridge layer that turns $c$ into the decoder's first state $s_0$, and a GRU decoder that writes one digit per step.
-# At step $i$ it reads the previous correct digit $y_{i-1}$ (teacher forcing) and a **context**: here the same $c$ at every step, as in Cho et al. (2014), who also give $c$ to the output layer.
+# At step $i$ it reads the previous correct digit $y_{i-1}$ (teacher forcing) and a **context**, here the same $c$ at every step; the read-out that scores the next digit sees the new state $s_i$ and the context too, as in Cho et al. (2014).
 # It trains on strings of every length from 1 to 20.
 
 # %%
@@ -171,7 +171,7 @@ class CopyModel(nn.Module):
         self.encoder = nn.GRU(emb_size, hidden_size, batch_first=True, bidirectional=True)
         self.bridge = nn.Linear(K, K)  # c -> the decoder's first state s_0
         self.decoder = nn.GRUCell(emb_size + K, K)  # s_i = GRU([E y_{i-1}; context], s_{i-1})
-        self.out = nn.Linear(K, 10)  # a score for each digit
+        self.out = nn.Linear(2 * K, 10)  # a score for each digit, from [s_i; context]
 
     def encode(self, src, lengths):
         """The encoder states h_1..h_S (B, S, 2H), zero on padding, and the summary c (B, 2H)."""
@@ -190,12 +190,12 @@ class CopyModel(nn.Module):
         previous = torch.cat([torch.full_like(src[:, :1], 11), src[:, :-1]], dim=1)  # BOS, y_1..y_{S-1}: (B, S)
         embedded = self.embedding(previous)  # (B, S, E)
         dec_state = torch.tanh(self.bridge(c))  # s_0: (B, 2H)
-        states = []
+        read_out = []
         for i in range(src.shape[1]):  # one output digit per step
             context = self.context(dec_state, enc_outputs, mask, c)  # (B, 2H)
             dec_state = self.decoder(torch.cat([embedded[:, i], context], dim=-1), dec_state)  # s_i: (B, 2H)
-            states.append(dec_state)
-        return self.out(torch.stack(states, dim=1))  # (B, S, 10)
+            read_out.append(torch.cat([dec_state, context], dim=-1))  # [s_i; context]: (B, 4H)
+        return self.out(torch.stack(read_out, dim=1))  # (B, S, 10)
 
 
 def random_strings(batch_size, min_len, max_len, generator):
@@ -213,7 +213,7 @@ print("parameters:", count_parameters(CopyModel()))
 #
 # **A preview: the same model, allowed to look back at every $h_j$.** Notebooks 02 to 04 build attention step by step; here we only borrow it from the package.
 # `AdditiveAttention` compares the decoder state $s_{i-1}$ with every encoder state $h_j$, turns the scores into weights $\alpha_{ij}$ that sum to one, and returns $c_i = \sum_j \alpha_{ij} h_j$.
-# Everything else stays: the encoder, the bridge, the decoder, the read-out. One line differs: the context.
+# Everything else stays: the encoder, the bridge, the decoder and the read-out, which now get $c_i$ where they got $c$. One line differs: the context.
 
 # %%
 class CopyModelWithAttention(CopyModel):
