@@ -357,16 +357,18 @@ batch_widget
 
 # %% [markdown]
 # The check cell sets the sliders from code and prints what the widget computed.
+# (`trying()` puts the sliders back where they were afterwards, so the widget above still shows your choice.)
 
 # %%
 largest_row_error, largest_on_padding = 0.0, 0.0
-for S, B in ((9, 4), (14, 7), (3, 2)):
-    batch_widget.max_len.value = S
-    batch_widget.batch_size.value = B
-    state = batch_widget.state
-    print(f"{state['text']}; lengths {state['lengths'].tolist()}")
-    largest_row_error = max(largest_row_error, (state["row_sums"] - 1).abs().max().item())
-    largest_on_padding = max(largest_on_padding, state["weight_on_padding"])
+with batch_widget.trying():
+    for S, B in ((9, 4), (14, 7), (3, 2)):
+        batch_widget.max_len.value = S
+        batch_widget.batch_size.value = B
+        state = batch_widget.state
+        print(f"{state['text']}; lengths {state['lengths'].tolist()}")
+        largest_row_error = max(largest_row_error, (state["row_sums"] - 1).abs().max().item())
+        largest_on_padding = max(largest_on_padding, state["weight_on_padding"])
 claim("for every (S, B) tried, each row of weights sums to 1 (within 1e-6)", largest_row_error < 1e-6)
 claim("for every (S, B) tried, the padding gets weight exactly 0", largest_on_padding == 0.0)
 
