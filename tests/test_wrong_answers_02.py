@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from wrong_answers import assert_not_attempted, assert_passes, assert_rejected, solution
+from wrong_answers import assert_passes, notebook_tests
 
 from rnn_attention import AdditiveAttention
 from rnn_attention.exercises import check_additive_score, check_score_matrix
@@ -91,19 +91,11 @@ STEM = "02_alignment_scores"
 RIGHT = [(check_additive_score, "additive_score"), (check_score_matrix, "score_matrix")]
 
 
-@pytest.mark.parametrize("check, fn, phrase", WRONG, ids=[fn.__name__ for _, fn, _ in WRONG])
-def test_wrong_answer_is_rejected_with_its_mistake_named(check, fn, phrase):
-    assert_rejected(check, fn, phrase)
-
-
-@pytest.mark.parametrize("check, name", RIGHT, ids=[name for _, name in RIGHT])
-def test_the_solution_passes(check, name):
-    assert_passes(check, solution(STEM, name))
-
-
-@pytest.mark.parametrize("check", [check for check, _ in RIGHT])
-def test_blank_is_not_attempted(check):
-    assert_not_attempted(check)
+(
+    test_wrong_answer_is_rejected_with_its_mistake_named,
+    test_the_solution_passes,
+    test_blank_is_not_attempted,
+) = notebook_tests(WRONG, RIGHT, STEM)
 
 
 def test_a_loop_over_the_batch_is_allowed():

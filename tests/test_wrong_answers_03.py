@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from wrong_answers import assert_not_attempted, assert_passes, assert_rejected, solution
+from wrong_answers import assert_passes, notebook_tests
 
 from rnn_attention import masked_softmax
 from rnn_attention.exercises import check_masked_softmax, check_stable_softmax
@@ -111,19 +111,11 @@ STEM = "03_softmax"
 RIGHT = [(check_stable_softmax, "stable_softmax"), (check_masked_softmax, "my_masked_softmax")]
 
 
-@pytest.mark.parametrize("check, fn, phrase", WRONG, ids=[fn.__name__ for _, fn, _ in WRONG])
-def test_wrong_answer_is_rejected_with_its_mistake_named(check, fn, phrase):
-    assert_rejected(check, fn, phrase)
-
-
-@pytest.mark.parametrize("check, name", RIGHT, ids=[name for _, name in RIGHT])
-def test_the_solution_passes(check, name):
-    assert_passes(check, solution(STEM, name))
-
-
-@pytest.mark.parametrize("check", [check for check, _ in RIGHT])
-def test_blank_is_not_attempted(check):
-    assert_not_attempted(check)
+(
+    test_wrong_answer_is_rejected_with_its_mistake_named,
+    test_the_solution_passes,
+    test_blank_is_not_attempted,
+) = notebook_tests(WRONG, RIGHT, STEM)
 
 
 def test_other_right_answers_pass():

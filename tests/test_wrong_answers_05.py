@@ -3,7 +3,7 @@
 import pytest
 import torch
 from torch.nn.utils.rnn import pad_sequence
-from wrong_answers import assert_not_attempted, assert_passes, assert_rejected, solution
+from wrong_answers import assert_passes, notebook_tests
 
 from rnn_attention import lengths_to_mask
 from rnn_attention.exercises import check_make_mask, check_one_by_one, check_pad_batch
@@ -163,19 +163,11 @@ STEM = "05_batches"
 RIGHT = [(check_make_mask, "make_mask"), (check_pad_batch, "pad_batch"), (check_one_by_one, "attend_one_by_one")]
 
 
-@pytest.mark.parametrize("check, fn, phrase", WRONG, ids=[fn.__name__ for _, fn, _ in WRONG])
-def test_wrong_answer_is_rejected_with_its_mistake_named(check, fn, phrase):
-    assert_rejected(check, fn, phrase)
-
-
-@pytest.mark.parametrize("check, name", RIGHT, ids=[name for _, name in RIGHT])
-def test_the_solution_passes(check, name):
-    assert_passes(check, solution(STEM, name))
-
-
-@pytest.mark.parametrize("check", [check for check, _ in RIGHT])
-def test_blank_is_not_attempted(check):
-    assert_not_attempted(check)
+(
+    test_wrong_answer_is_rejected_with_its_mistake_named,
+    test_the_solution_passes,
+    test_blank_is_not_attempted,
+) = notebook_tests(WRONG, RIGHT, STEM)
 
 
 def test_other_vectorised_masks_pass():

@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from wrong_answers import assert_not_attempted, assert_passes, assert_rejected, solution
+from wrong_answers import notebook_tests
 
 from rnn_attention.data import collate
 from rnn_attention.exercises import check_decoder_step, check_teacher_forcing
@@ -114,19 +114,11 @@ STEM = "06_training"
 RIGHT = [(check_decoder_step, "decoder_step"), (check_teacher_forcing, "teacher_forcing")]
 
 
-@pytest.mark.parametrize("check, fn, phrase", WRONG, ids=[fn.__name__ for _, fn, _ in WRONG])
-def test_wrong_answer_is_rejected_with_its_mistake_named(check, fn, phrase):
-    assert_rejected(check, fn, phrase)
-
-
-@pytest.mark.parametrize("check, name", RIGHT, ids=[name for _, name in RIGHT])
-def test_the_solution_passes(check, name):
-    assert_passes(check, solution(STEM, name))
-
-
-@pytest.mark.parametrize("check", [check for check, _ in RIGHT])
-def test_blank_is_not_attempted(check):
-    assert_not_attempted(check)
+(
+    test_wrong_answer_is_rejected_with_its_mistake_named,
+    test_the_solution_passes,
+    test_blank_is_not_attempted,
+) = notebook_tests(WRONG, RIGHT, STEM)
 
 
 def read_out_with_the_context_of_the_new_state(decoder, y_prev, dec_state, enc_outputs, src_mask, projected_keys):

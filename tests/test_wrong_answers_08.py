@@ -7,7 +7,7 @@ positions: the student decides what happens below L (cut, then softmax) and past
 
 import pytest
 import torch
-from wrong_answers import assert_not_attempted, assert_passes, assert_rejected, solution
+from wrong_answers import assert_passes, notebook_tests
 
 from rnn_attention.exercises import check_exact_match_by_bucket, check_first_step_weights
 
@@ -99,19 +99,11 @@ STEM = "08_long_inputs"
 RIGHT = [(check_first_step_weights, "first_step_weights"), (check_exact_match_by_bucket, "exact_match_by_bucket")]
 
 
-@pytest.mark.parametrize("check, fn, phrase", WRONG, ids=[fn.__name__ for _, fn, _ in WRONG])
-def test_wrong_answer_is_rejected_with_its_mistake_named(check, fn, phrase):
-    assert_rejected(check, fn, phrase)
-
-
-@pytest.mark.parametrize("check, name", RIGHT, ids=[name for _, name in RIGHT])
-def test_the_solution_passes(check, name):
-    assert_passes(check, solution(STEM, name))
-
-
-@pytest.mark.parametrize("check", [check for check, _ in RIGHT])
-def test_blank_is_not_attempted(check):
-    assert_not_attempted(check)
+(
+    test_wrong_answer_is_rejected_with_its_mistake_named,
+    test_the_solution_passes,
+    test_blank_is_not_attempted,
+) = notebook_tests(WRONG, RIGHT, STEM)
 
 
 def test_filling_past_max_len_with_the_lowest_score_passes_too():

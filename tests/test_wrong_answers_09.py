@@ -4,7 +4,7 @@ import math
 
 import pytest
 import torch
-from wrong_answers import assert_not_attempted, assert_passes, assert_rejected, solution
+from wrong_answers import notebook_tests
 
 from rnn_attention import GeneralAttention, scaled_dot_product_attention
 from rnn_attention.exercises import check_general_score, check_scaled_dot_scores, check_self_attention_weights
@@ -108,16 +108,8 @@ RIGHT = [(check_general_score, "general_score"), (check_scaled_dot_scores, "scal
          (check_self_attention_weights, "self_attention_weights")]
 
 
-@pytest.mark.parametrize("check, fn, phrase", WRONG, ids=[fn.__name__ for _, fn, _ in WRONG])
-def test_wrong_answer_is_rejected_with_its_mistake_named(check, fn, phrase):
-    assert_rejected(check, fn, phrase)
-
-
-@pytest.mark.parametrize("check, name", RIGHT, ids=[name for _, name in RIGHT])
-def test_the_solution_passes(check, name):
-    assert_passes(check, solution(STEM, name))
-
-
-@pytest.mark.parametrize("check", [check for check, _ in RIGHT])
-def test_blank_is_not_attempted(check):
-    assert_not_attempted(check)
+(
+    test_wrong_answer_is_rejected_with_its_mistake_named,
+    test_the_solution_passes,
+    test_blank_is_not_attempted,
+) = notebook_tests(WRONG, RIGHT, STEM)

@@ -104,3 +104,26 @@ def solution(stem: str, name: str):
     namespace: dict = {}
     exec(compile(ast.Module(body=nodes, type_ignores=[]), f"solutions/{stem}.py", "exec"), namespace)
     return namespace[name]
+
+
+def notebook_tests(wrong, right, stem: str):
+    """The three tests every notebook's wrong-answer file has, parametrized by its lists.
+
+    wrong: [(check, wrong_fn, phrase the message must contain)]; right: [(check, solution function name)].
+    Returns (wrong answers rejected with their mistake named, the solution passes, blank is not attempted).
+    """
+    import pytest
+
+    @pytest.mark.parametrize("check, fn, phrase", wrong, ids=[fn.__name__ for _, fn, _ in wrong])
+    def test_wrong_answer_is_rejected_with_its_mistake_named(check, fn, phrase):
+        assert_rejected(check, fn, phrase)
+
+    @pytest.mark.parametrize("check, name", right, ids=[name for _, name in right])
+    def test_the_solution_passes(check, name):
+        assert_passes(check, solution(stem, name))
+
+    @pytest.mark.parametrize("check", [check for check, _ in right])
+    def test_blank_is_not_attempted(check):
+        assert_not_attempted(check)
+
+    return test_wrong_answer_is_rejected_with_its_mistake_named, test_the_solution_passes, test_blank_is_not_attempted
