@@ -232,43 +232,27 @@ def decode(model, src, src_lengths, max_len: int, oracle_lengths=None, window=No
     either, this is `Seq2Seq.greedy_decode`. Returns tokens (B, T), EOS included
     and PAD after it, and attn (B, T, S) or None.
     """
-    from .masking import lengths_to_mask
-
-    enc_outputs, final = model.encoder(src, src_lengths)  # (B, S, K), (B, K)
-    src_mask = lengths_to_mask(src_lengths.to(src.device), src.shape[1])  # (B, S)
-    dec_state = model.decoder.init_state(enc_outputs, final, src_mask)  # (B, H)
-    projected_keys = model.decoder.project_keys(enc_outputs)  # (B, S, A) or None
     B, S = src.shape
+    step_mask = adjust_logits = None
     if oracle_lengths is not None:
         oracle_lengths = torch.as_tensor(oracle_lengths, device=src.device)  # (B,)
         max_len = int(oracle_lengths.max()) + 1
-    y_prev = torch.full((B,), model.sos_idx, dtype=torch.long, device=src.device)  # (B,)
-    finished = torch.zeros(B, dtype=torch.bool, device=src.device)  # (B,)
-    attn_weights = None
-    focus = torch.zeros(B, S, device=src.device)  # where the window is centred: position 1 before the first step
-    focus[:, 0] = 1.0
-    tokens, weights = [], []
-    for step in range(max_len):
-        mask = src_mask if window is None else src_mask & window_mask(focus, *window)  # (B, S)
-        logits, dec_state, attn_weights = model.decoder.step(
-            y_prev, dec_state, enc_outputs, mask, projected_keys, attn_weights
-        )  # (B, V), (B, H), (B, S) or None
-        if window is not None:
-            if attn_weights is None:
+
+        def adjust_logits(step, logits):  # EOS forbidden before oracle_lengths[b] tokens, forced after
+            logits = forbid_eos(logits, step, oracle_lengths, model.eos_idx)
+            return force_eos(logits, step, oracle_lengths, model.eos_idx)  # (B, V)
+
+    if window is not None:
+        first_focus = torch.zeros(B, S, device=src.device)  # the first step's window is centred on position 1
+        first_focus[:, 0] = 1.0
+
+        def step_mask(step, src_mask, prev_weights):  # only the positions near the median of alpha_{i-1}
+            if step > 0 and prev_weights is None:
                 raise ValueError("a window needs attention weights; this model has none (attention='none')")
-            focus = attn_weights
-        if oracle_lengths is not None:
-            logits = force_eos(forbid_eos(logits, step, oracle_lengths, model.eos_idx), step, oracle_lengths,
-                               model.eos_idx)
-        y_prev = logits.argmax(dim=-1)  # (B,)
-        tokens.append(y_prev.masked_fill(finished, model.pad_idx))  # (B,)
-        if attn_weights is not None:
-            weights.append(attn_weights.masked_fill(finished.unsqueeze(1), 0.0))  # (B, S)
-        finished = finished | (y_prev == model.eos_idx)  # (B,)
-        if bool(finished.all()):
-            break
-    attn = torch.stack(weights, dim=1) if weights else None  # (B, T, S)
-    return torch.stack(tokens, dim=1), attn  # (B, T)
+            focus = first_focus if prev_weights is None else prev_weights  # (B, S)
+            return src_mask & window_mask(focus, *window)  # (B, S)
+
+    return model.greedy_decode(src, src_lengths, max_len, step_mask=step_mask, adjust_logits=adjust_logits)
 
 
 @torch.no_grad()

@@ -48,11 +48,14 @@ class Seq2Seq(nn.Module):
         return (logits, attn) if return_attention else logits
 
     @torch.no_grad()
-    def greedy_decode(self, src, src_lengths, max_len: int):
+    def greedy_decode(self, src, src_lengths, max_len: int, step_mask=None, adjust_logits=None):
         """Pick the most likely token at each step until every sentence has produced EOS (or max_len steps).
 
         Returns tokens (B, T) with T <= max_len, EOS included and PAD after it,
         and attn (B, T, S) (zeros after EOS), or None for a decoder without attention.
+        Two optional controls (evaluate.decode uses them): step_mask(step, src_mask,
+        prev_weights) -> the (B, S) mask the step may attend to; adjust_logits(step,
+        logits) -> the (B, V) logits the choice is made from.
         """
         enc_outputs, final = self.encoder(src, src_lengths)  # (B, S, K), (B, K)
         src_mask = lengths_to_mask(src_lengths.to(src.device), src.shape[1])  # (B, S)
@@ -63,10 +66,13 @@ class Seq2Seq(nn.Module):
         finished = torch.zeros(B, dtype=torch.bool, device=src.device)  # (B,)
         attn_weights = None  # alpha_0: the context module's own first-step convention
         tokens, weights = [], []
-        for _ in range(max_len):
+        for step in range(max_len):
+            mask = src_mask if step_mask is None else step_mask(step, src_mask, attn_weights)  # (B, S)
             logits, dec_state, attn_weights = self.decoder.step(
-                y_prev, dec_state, enc_outputs, src_mask, projected_keys, attn_weights
+                y_prev, dec_state, enc_outputs, mask, projected_keys, attn_weights
             )  # (B, V), (B, H), (B, S) or None
+            if adjust_logits is not None:
+                logits = adjust_logits(step, logits)  # (B, V)
             y_prev = logits.argmax(dim=-1)  # (B,)
             tokens.append(y_prev.masked_fill(finished, self.pad_idx))  # (B,)
             if attn_weights is not None:
