@@ -28,6 +28,22 @@ def pytest_configure(config):
             option.nbval_cell_timeout = 900
 
 
+# nbval waits this long for each output message after a cell has run (its own default is 5 s).
+# A loaded CI runner, with two notebooks training at once, has been seen to miss 5 s.
+NBVAL_OUTPUT_TIMEOUT_S = 60
+
+
+def pytest_collection_modifyitems(items):
+    """Give every notebook cell a longer wait for its outputs than nbval's 5 s."""
+    try:
+        from nbval.plugin import IPyNbCell
+    except ImportError:  # nbval not installed: nothing to adjust
+        return
+    for item in items:
+        if isinstance(item, IPyNbCell):
+            item.output_timeout = NBVAL_OUTPUT_TIMEOUT_S
+
+
 def pytest_collectstart(collector):
     """Per-notebook nbval settings: skip stderr, and only run (not compare) student notebooks."""
     try:

@@ -49,6 +49,11 @@ def _check_bool_mask(mask, shape: str) -> None:
         raise TypeError(f"mask must be a torch.bool tensor of shape {shape}, got {got}")
 
 
+def _autocasting() -> bool:
+    """True inside torch.autocast (mixed precision), where tensors of two dtypes meet by design."""
+    return any(torch.is_autocast_enabled(device) for device in ("cpu", "cuda"))
+
+
 def _check_sizes(**sizes) -> None:
     """Raise a ValueError unless every size is a positive int (bool is not a size)."""
     for name, value in sizes.items():
@@ -64,7 +69,7 @@ def _check_inputs(query, keys, mask, query_size: int | None, key_size: int | Non
         raise ValueError(
             f"query and keys disagree on the batch size B: query {tuple(query.shape)}, keys {tuple(keys.shape)}"
         )
-    if query.dtype != keys.dtype:
+    if query.dtype != keys.dtype and not _autocasting():
         raise TypeError(f"query and keys must have the same dtype, got query {query.dtype} and keys {keys.dtype}")
     if keys.shape[1] == 0:
         raise ValueError(f"keys have no positions (S = 0), shape {tuple(keys.shape)}: nothing to attend to")
@@ -222,7 +227,7 @@ def scaled_dot_product_attention(query, key, value, mask=None):
             f"need D >= 1 features and S >= 1 keys to attend (the scale 1/sqrt(D) is undefined at D = 0), "
             f"got query {tuple(query.shape)} and key {tuple(key.shape)}"
         )
-    if not (query.dtype == key.dtype == value.dtype):
+    if not (query.dtype == key.dtype == value.dtype) and not _autocasting():
         raise TypeError(f"query, key and value must share one dtype, got {query.dtype}, {key.dtype}, {value.dtype}")
     B, T, D = query.shape
     S = key.shape[1]

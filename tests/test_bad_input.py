@@ -19,6 +19,9 @@ def test_query_and_keys_of_different_dtypes():
         attention(torch.randn(2, 3), torch.randn(2, 6, 4, dtype=torch.float64))
     with pytest.raises(TypeError, match=r"share one dtype"):
         scaled_dot_product_attention(torch.randn(1, 2, 3), torch.randn(1, 4, 3).half(), torch.randn(1, 4, 3))
+    with torch.autocast("cpu", dtype=torch.bfloat16):  # mixed precision: two dtypes meet by design
+        context, weights = attention(torch.randn(2, 3).bfloat16(), torch.randn(2, 6, 4))
+    assert torch.isfinite(context.float()).all() and weights.shape == (2, 6)
 
 
 @pytest.mark.parametrize("sizes", [(0, 4), (-1, 4), (3, 0), (3.0, 4), (True, 4)])
