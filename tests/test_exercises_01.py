@@ -1,7 +1,7 @@
 """The checks of notebook 01 (without attention): blank, right and typical wrong answers."""
 
-import pytest
 import torch
+from exercise_cases import check_tests
 
 from rnn_attention.exercises import check_final_summary, check_numbers_seen
 
@@ -28,19 +28,4 @@ WRONG = [
 ]
 
 
-@pytest.mark.parametrize("check, fn", [(c, not_done) for c, _ in RIGHT], ids=lambda x: getattr(x, "__name__", ""))
-def test_blank_is_not_attempted(check, fn, capsys):
-    assert check(fn).status == "not attempted"
-    assert "not attempted yet" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("check, fn", RIGHT, ids=lambda x: getattr(x, "__name__", ""))
-def test_right_answer_passes(check, fn, capsys):
-    assert check(fn)
-    assert "passed" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("check, fn, message", WRONG, ids=lambda x: getattr(x, "__name__", "") if callable(x) else "")
-def test_wrong_answer_says_why(check, fn, message, capsys):
-    assert check(fn).status == "failed"
-    assert message in capsys.readouterr().out
+test_blank_is_not_attempted, test_right_answer_passes, test_wrong_answer_says_why = check_tests(RIGHT, WRONG)
