@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import time
 from pathlib import Path
 
@@ -39,7 +38,8 @@ from ..data import load_split
 from ..data.derived import repeat_pairs, repeated_by_count, sources_at_most
 from ..evaluate import decode_outputs, item_accuracy, items_produced, split_dates, split_digit_groups
 from ..train import PROFILES, get_config, load_or_train, runs_dir
-from . import use_configured_threads
+from . import mean_or_none as _mean
+from . import spread, use_configured_threads
 
 __all__ = [
     "KINDS",
@@ -141,10 +141,6 @@ def experiment_configs(profile: str | None = None, test: str = "longer", setting
                    for seed in s["seeds"]] for kind in KINDS}
 
 
-def _mean(values):
-    return statistics.fmean(values) if values else None
-
-
 def evaluate_buckets(model, vocabs, pairs, buckets=LONGER_BUCKETS, window=None) -> list[dict]:
     """Per source-length bucket: n, exact match, per-item accuracy (digit groups), the same with oracle length."""
     free = decode_outputs(model, pairs, vocabs, window=window)
@@ -193,13 +189,11 @@ def summarise(per_seed: list[list[dict]], key: str) -> list[dict]:
         row = {k: first[k] for k in key.split(",")}
         row["n"] = first["n"]
         ems = [r["exact_match"] for r in seed_rows if r["exact_match"] is not None]
-        row.update(exact_match_mean=_mean(ems), exact_match_min=min(ems, default=None),
-                   exact_match_max=max(ems, default=None), exact_match_per_seed=ems)
+        row.update(**spread("exact_match", ems), exact_match_per_seed=ems)
         for name in ("item_accuracy", "oracle_item_accuracy", "items_out"):
             if name in first:
                 values = [r[name] for r in seed_rows if r[name] is not None]
-                row[f"{name}_mean"] = _mean(values)
-                row[f"{name}_min"], row[f"{name}_max"] = min(values, default=None), max(values, default=None)
+                row.update(spread(name, values))
         if "oracle_item_accuracy_by_place" in first:
             row["oracle_item_accuracy_by_place_mean"] = [
                 _mean(list(values)) for values in zip(*(r["oracle_item_accuracy_by_place"] for r in seed_rows))

@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import time
 
 from ..evaluate import greedy_outputs, length_buckets, place_accuracy
 from ..train import PROFILES, get_config, load_or_train, prepare_data
-from . import use_configured_threads
+from . import mean_or_none as _mean
+from . import spread, use_configured_threads
 
 __all__ = [
     "TASK",
@@ -78,10 +78,6 @@ def experiment_configs(profile: str | None = None, task: str = TASK, **overrides
     }
 
 
-def _mean(values):
-    return statistics.fmean(values) if values else None
-
-
 def bucket_rows(pairs, outputs_per_seed, buckets) -> list[dict]:
     """Per (lo, hi) source-length bucket: n, exact match mean/min/max/per seed, place accuracy mean."""
     rows = []
@@ -95,9 +91,7 @@ def bucket_rows(pairs, outputs_per_seed, buckets) -> list[dict]:
                 "lo": lo,
                 "hi": hi,
                 "n": len(idx),
-                "exact_match_mean": _mean(real),
-                "exact_match_min": min(real, default=None),
-                "exact_match_max": max(real, default=None),
+                **spread("exact_match", real),
                 "exact_match_per_seed": ems,
                 "place_accuracy_mean": _mean([p for p in places if p is not None]),
             }
