@@ -9,6 +9,8 @@ notebooks/ lax (run without error) even in a single `--nbval` run.
 import os
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent
 
 # Kernels inherit this process's environment: the small, CPU-bounded training profile.
@@ -18,6 +20,8 @@ os.environ.setdefault("PYTHONHASHSEED", "0")
 
 def pytest_configure(config):
     """Default nbval options so that plain `pytest --nbval` does the right thing."""
+    # pytest-xdist registers this mark; registered here too for runs without xdist (-p no:xdist).
+    config.addinivalue_line("markers", "xdist_group(name): tests that run on one worker, one after another")
     option = config.option
     if getattr(option, "nbval", False) or getattr(option, "nbval_lax", False):
         if not option.nbval_kernel_name:
@@ -33,15 +37,42 @@ def pytest_configure(config):
 NBVAL_OUTPUT_TIMEOUT_S = 60
 
 
+# The notebooks that train, longest first (measured in `make test`): they start before the quick
+# tests, so that neither worker is left with a long notebook at the end.
+LONGEST_FIRST = ("10", "08", "09", "06", "07")
+
+
+def scheduling_group(item) -> str:
+    """The xdist group of a test item (`--dist loadgroup`): one group per test file, except
+    that a notebook's solution and its student copy share one, so that both run on the same
+    worker, one after the other: the student copy then loads the checkpoints its solution
+    trained instead of waiting, on the other worker, for their locks."""
+    path = Path(str(item.path))
+    if path.suffix == ".ipynb":
+        return "notebook-" + path.stem
+    return item.nodeid.split("::")[0]
+
+
+def _start_rank(item) -> int:
+    group = scheduling_group(item)
+    for rank, prefix in enumerate(LONGEST_FIRST):
+        if group.startswith("notebook-" + prefix):
+            return rank
+    return len(LONGEST_FIRST)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the test ids
 def pytest_collection_modifyitems(items):
-    """Give every notebook cell a longer wait for its outputs than nbval's 5 s."""
+    """Longer waits for notebook outputs, one xdist group per notebook, the long notebooks first."""
     try:
         from nbval.plugin import IPyNbCell
     except ImportError:  # nbval not installed: nothing to adjust
-        return
+        IPyNbCell = ()
     for item in items:
-        if isinstance(item, IPyNbCell):
+        if IPyNbCell and isinstance(item, IPyNbCell):
             item.output_timeout = NBVAL_OUTPUT_TIMEOUT_S
+        item.add_marker(pytest.mark.xdist_group(scheduling_group(item)))
+    items.sort(key=_start_rank)  # stable: within a rank, the collection order (cells in order)
 
 
 def pytest_collectstart(collector):
