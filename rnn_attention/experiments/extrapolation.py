@@ -40,6 +40,7 @@ from ..evaluate import decode_outputs, item_accuracy, items_produced, split_date
 from ..train import PROFILES, get_config, load_or_train, runs_dir
 from . import mean_or_none as _mean
 from . import spread, use_configured_threads
+from .parallel import train_missing
 
 __all__ = [
     "KINDS",
@@ -72,7 +73,7 @@ SETTINGS: dict[str, dict] = {
     "ci": dict(
         seeds=(0, 1), train_max_len=60, train_counts=(1, 2, 3), test_counts=tuple(range(1, 9)),
         n_train_repeated=12000, n_test_per_count=100, n_test_longer=None,
-        longer=dict(max_steps=500, batch_size=64, lr=5e-3, epochs=100, max_seconds=400.0, valid_pairs=200),
+        longer=dict(max_steps=350, batch_size=64, lr=5e-3, epochs=100, max_seconds=400.0, valid_pairs=200),
         repeated=dict(max_steps=400, batch_size=64, lr=5e-3, epochs=100, max_seconds=400.0, valid_pairs=200),
     ),
     "cpu": dict(
@@ -203,10 +204,12 @@ def summarise(per_seed: list[list[dict]], key: str) -> list[dict]:
 
 
 def run_extrapolation(profile: str | None = None, out_dir=None, verbose: bool = True, data_dir=None,
-                      return_runs: bool = False, setting_changes: dict | None = None, **overrides):
+                      return_runs: bool = False, setting_changes: dict | None = None, workers: int | None = None,
+                      **overrides):
     """Train (or load) every model of both tests and measure them; the result dict (and the runs, if asked).
 
-    setting_changes replace entries of SETTINGS[profile]; overrides are TrainConfig fields for every model.
+    setting_changes replace entries of SETTINGS[profile]; overrides are TrainConfig fields for every model;
+    workers: how many models to train at once, in separate processes (default: see parallel.train_workers).
     """
     start = time.perf_counter()
     s = settings(profile, **(setting_changes or {}))
@@ -224,9 +227,12 @@ def run_extrapolation(profile: str | None = None, out_dir=None, verbose: bool = 
         longer_test = longer_test[:: max(1, len(longer_test) // s["n_test_longer"])][: s["n_test_longer"]]
     tests = {"longer": longer_test,
              "repeated": repeated_tests(s["test_counts"], s["n_test_per_count"], data_dir)}
+    configs = {test: experiment_configs(s["profile"], test, setting_changes, **extra) for test in data}
+    train_missing([(cfg, data[test]) for test in configs for cfgs in configs[test].values() for cfg in cfgs],
+                  out_dir, workers, verbose)
     for test in ("longer", "repeated"):
         per_seed: dict[str, list] = {}
-        for kind, cfgs in experiment_configs(s["profile"], test, setting_changes, **extra).items():
+        for kind, cfgs in configs[test].items():
             runs[test][kind] = [load_or_train(cfg, out_dir, verbose=verbose, splits=data[test]) for cfg in cfgs]
             result["train_seconds"][f"{test}/{kind}"] = sum(run.info["seconds"] for run in runs[test][kind])
         for name, (kind, window) in {**{k: (k, None) for k in KINDS}, **WINDOWED}.items():

@@ -20,7 +20,7 @@ In the spirit of Bahdanau et al. (2015), Figure 2. The last printed line is JSON
 {"task", "profile", "seeds", "seconds", "train_sources_by_bucket": [...],
  KIND: {"accuracy_by_length": [{"lo", "hi", "n", "exact_match_mean", "exact_match_min", "exact_match_max",
                                 "exact_match_per_seed", "place_accuracy_mean"}, ...],
-        "fixed_target": {"6": [...same rows...], "9": [...]}, "train_seconds", "steps", "params"}, ...}
+        "fixed_target": {"6": [...same rows...], "9": [...]}, "train_seconds", "steps", "params", "machine"}, ...}
 
     python -m rnn_attention.experiments.length --profile ci --json
 """
@@ -31,10 +31,12 @@ import argparse
 import json
 import time
 
+from ..environment import describe_machine
 from ..evaluate import greedy_outputs, length_buckets, place_accuracy
 from ..train import PROFILES, get_config, load_or_train, prepare_data
 from . import mean_or_none as _mean
 from . import spread, use_configured_threads
+from .parallel import train_missing
 
 __all__ = [
     "TASK",
@@ -61,7 +63,7 @@ SEEDS = {"ci": (0, 1), "cpu": (0, 1, 2), "gpu": (0, 1, 2)}
 # Per profile, what the experiment changes from the profile's defaults (the same for the three models).
 # Step counts bind; max_seconds is a safety net several times the usual time.
 EXPERIMENT_OVERRIDES: dict[str, dict] = {
-    "ci": dict(batch_size=64, lr=5e-3, max_steps=600, epochs=100, max_seconds=300.0, valid_pairs=200),
+    "ci": dict(batch_size=64, lr=5e-3, max_steps=500, epochs=100, max_seconds=300.0, valid_pairs=200),
     "cpu": dict(max_steps=1500, epochs=100, max_seconds=900.0),
     "gpu": dict(max_steps=3000, epochs=100, max_seconds=900.0),
 }
@@ -105,9 +107,13 @@ def run_length_experiment(
     task: str = TASK,
     n_buckets: int = N_BUCKETS,
     verbose: bool = True,
+    workers: int | None = None,
     **overrides,
 ) -> dict:
-    """Train (or load) every model and seed, and measure them on the test split by source length."""
+    """Train (or load) every model and seed, and measure them on the test split by source length.
+
+    workers: how many models to train at once, in separate processes (default: see parallel.train_workers).
+    """
     start = time.perf_counter()
     configs = experiment_configs(profile, task, **overrides)
     first = configs[MODELS[0]][0]
@@ -121,6 +127,7 @@ def run_length_experiment(
         "seeds": [cfg.seed for cfg in configs[MODELS[0]]],
         "train_sources_by_bucket": [sum(lo <= len(s) <= hi for s, _ in splits["train"]) for lo, hi in buckets],
     }
+    train_missing([(cfg, None) for cfgs in configs.values() for cfg in cfgs], out_dir, workers, verbose)
     for kind, cfgs in configs.items():
         runs = [load_or_train(cfg, out_dir, verbose=verbose) for cfg in cfgs]
         outputs = [greedy_outputs(run.model, test, run.vocabs) for run in runs]
@@ -135,6 +142,7 @@ def run_length_experiment(
             "steps": runs[0].info["steps"],
             "steps_planned": runs[0].info.get("steps_planned"),
             "params": runs[0].info["params"],
+            "machine": describe_machine(runs[0].info["device"], runs[0].cfg.num_threads),
             "loaded": all(run.loaded for run in runs),
         }
     result["seconds"] = time.perf_counter() - start

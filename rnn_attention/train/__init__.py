@@ -16,6 +16,7 @@ from .checkpoints import (
     CHECKPOINT_FORMAT,
     TrainedRun,
     checkpoint_path,
+    is_cached,
     load_checkpoint,
     load_or_train,
     prepare_data,
@@ -58,5 +59,5 @@ __all__ = [
     "compute_loss", "lr_factor", "seed_everything", "autocast_context", "choose_device",
     # checkpoints
     "TrainedRun", "runs_dir", "CHECKPOINT_FORMAT", "prepare_data", "checkpoint_path",
-    "save_checkpoint", "load_checkpoint", "train_model", "load_or_train",
+    "save_checkpoint", "load_checkpoint", "train_model", "load_or_train", "is_cached",
 ]

@@ -315,6 +315,20 @@ def _load_cached(path: Path, cfg: TrainConfig, key: str, device, verbose: bool) 
     return run
 
 
+def _resolved_key_path(cfg: TrainConfig, out_dir, train_pairs) -> tuple[TrainConfig, str, Path]:
+    """The config with its data-dependent sizes filled in, its checkpoint key, and the checkpoint's path."""
+    cfg = resolve_config(cfg, train_pairs)
+    key = config_hash(cfg, train_pairs)
+    return cfg, key, checkpoint_path(cfg, out_dir, key)
+
+
+def is_cached(cfg: TrainConfig, out_dir=None, splits: dict | None = None) -> bool:
+    """Whether a checkpoint file for cfg (and these splits) exists: load_or_train would try it first."""
+    train_pairs = splits["train"] if splits is not None else prepare_data(cfg)[0]["train"]
+    _, _, path = _resolved_key_path(cfg, out_dir, train_pairs)
+    return path.exists() or _own_path(path).exists()
+
+
 def load_or_train(
     cfg: TrainConfig | None = None, out_dir=None, device=None, verbose: bool = True, splits: dict | None = None
 ) -> TrainedRun:
@@ -335,11 +349,9 @@ def load_or_train(
         if missing:
             raise ValueError(f"splits must have the keys {SPLITS}, missing {missing}")
         vocabs = build_vocabs(splits["train"])
-    cfg = resolve_config(cfg, splits["train"])
+    cfg, key, path = _resolved_key_path(cfg, out_dir, splits["train"])
     device = device or choose_device(cfg.device, verbose=verbose)
     use_configured_threads(cfg, device)  # a loaded model is evaluated with the threads training would use
-    key = config_hash(cfg, splits["train"])
-    path = checkpoint_path(cfg, out_dir, key)
     with _file_lock(path):
         cached = _load_cached(path, cfg, key, device, verbose)
         if cached is not None:
