@@ -64,7 +64,7 @@ lab: $(STAMP)
 # pytest exits 5 when it collected no test at all: that is a failure here, never a pass.
 test: $(STAMP)
 	$(PY) -m ruff check .
-	@$(PY) -m pytest -n $(JOBS) --dist loadgroup --nbval tests solutions notebooks; status=$$?; \
+	@$(PY) -m pytest -n $(JOBS) --dist loadfile --nbval tests solutions notebooks; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests (exit 5)" >&2; exit 1; fi; \
 	exit $$status
 

@@ -20,8 +20,6 @@ os.environ.setdefault("PYTHONHASHSEED", "0")
 
 def pytest_configure(config):
     """Default nbval options so that plain `pytest --nbval` does the right thing."""
-    # pytest-xdist registers this mark; registered here too for runs without xdist (-p no:xdist).
-    config.addinivalue_line("markers", "xdist_group(name): tests that run on one worker, one after another")
     option = config.option
     if getattr(option, "nbval", False) or getattr(option, "nbval_lax", False):
         if not option.nbval_kernel_name:
@@ -42,28 +40,41 @@ NBVAL_OUTPUT_TIMEOUT_S = 60
 LONGEST_FIRST = ("10", "08", "09", "06", "07")
 
 
-def scheduling_group(item) -> str:
-    """The xdist group of a test item (`--dist loadgroup`): one group per test file, except
-    that a notebook's solution and its student copy share one, so that both run on the same
-    worker, one after the other: the student copy then loads the checkpoints its solution
-    trained instead of waiting, on the other worker, for their locks."""
-    path = Path(str(item.path))
-    if path.suffix == ".ipynb":
-        return "notebook-" + path.stem
-    return item.nodeid.split("::")[0]
+def scheduling_scope(nodeid: str) -> str:
+    """The unit of work one pytest-xdist worker gets: a test file, except that a notebook's solution
+    and its student copy are one unit, run one after the other on the same worker. The student copy
+    then loads the checkpoints its solution trained, instead of waiting on the other worker for
+    their locks while one core idles."""
+    path = nodeid.split("::", 1)[0]
+    if path.endswith(".ipynb"):
+        return "notebook-" + Path(path).stem
+    return path
 
 
 def _start_rank(item) -> int:
-    group = scheduling_group(item)
+    scope = scheduling_scope(item.nodeid)
     for rank, prefix in enumerate(LONGEST_FIRST):
-        if group.startswith("notebook-" + prefix):
+        if scope.startswith("notebook-" + prefix):
             return rank
     return len(LONGEST_FIRST)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the test ids
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """With `--dist loadfile` (make test): loadfile's scheduler, with the scopes of scheduling_scope."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class NotebookPairScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return scheduling_scope(nodeid)
+
+    return NotebookPairScheduling(config, log)
+
+
 def pytest_collection_modifyitems(items):
-    """Longer waits for notebook outputs, one xdist group per notebook, the long notebooks first."""
+    """Longer waits for notebook outputs; the long notebooks first (xdist hands out scopes in this order)."""
     try:
         from nbval.plugin import IPyNbCell
     except ImportError:  # nbval not installed: nothing to adjust
@@ -71,7 +82,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if IPyNbCell and isinstance(item, IPyNbCell):
             item.output_timeout = NBVAL_OUTPUT_TIMEOUT_S
-        item.add_marker(pytest.mark.xdist_group(scheduling_group(item)))
     items.sort(key=_start_rank)  # stable: within a rank, the collection order (cells in order)
 
 
