@@ -70,9 +70,13 @@ def train_missing(jobs, out_dir=None, workers: int | None = None, verbose: bool 
     Returns how many were trained here. With one worker, or at most one model to
     train, it trains nothing and leaves each model to load_or_train in this process.
     """
+    if not jobs:
+        return 0
+    workers = train_workers(jobs[0][0]) if workers is None else workers
+    if workers < 2:
+        return 0  # one at a time: each model trains in load_or_train, in this process
     missing = [(cfg, splits) for cfg, splits in jobs if not is_cached(cfg, out_dir, splits)]
-    workers = train_workers(jobs[0][0]) if workers is None and jobs else (workers or 1)
-    if workers < 2 or len(missing) < 2:
+    if len(missing) < 2:
         return 0
     workers = min(workers, len(missing))
     if verbose:
