@@ -272,8 +272,8 @@ for ax, (key, title) in zip(axes, [("exact_match", "exact match"), ("item_accura
                                    ("oracle_item_accuracy", "per-group accuracy, oracle length")]):
     plot_measure(ax, results["longer"], middle, key, title, (0, L))
     ax.set_xlabel("source length (characters, bucket middle)")
-axes[0].legend(loc="lower left", fontsize=8)
-fig.tight_layout()
+fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=5)  # below the panels: it hides no line
+fig.tight_layout(rect=(0, 0.08, 1, 1))
 
 # %% [markdown]
 # The statements this section makes, computed from the table (mean over seeds; "in range" is the 31-60 bucket, "longest" 96-111):
