@@ -1,16 +1,11 @@
 """The checks of notebook 10 (longer than anything in training): blank, right and typical wrong answers."""
 
-import pytest
 import torch
 import torch.nn.functional as F
+from exercise_cases import check_tests
 
 from rnn_attention.data import Vocab
 from rnn_attention.exercises import check_forbid_eos, check_item_accuracy, check_location_features
-
-
-def not_done(*args):
-    raise NotImplementedError
-
 
 # ---- 10.1: f_i = F * alpha_{i-1}
 
@@ -157,23 +152,4 @@ WRONG = [
 ]
 
 
-def name_of(x):
-    return getattr(x, "__name__", "")
-
-
-@pytest.mark.parametrize("check", sorted({c for c, _ in RIGHT}, key=name_of), ids=name_of)
-def test_blank_is_not_attempted(check, capsys):
-    assert check(not_done).status == "not attempted"
-    assert "not attempted yet" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("check, fn", RIGHT, ids=name_of)
-def test_right_answer_passes(check, fn, capsys):
-    assert check(fn)
-    assert "passed" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("check, fn, message", WRONG, ids=lambda x: name_of(x) if callable(x) else "")
-def test_wrong_answer_says_why(check, fn, message, capsys):
-    assert check(fn).status == "failed"
-    assert message in capsys.readouterr().out
+test_blank_is_not_attempted, test_right_answer_passes, test_wrong_answer_says_why = check_tests(RIGHT, WRONG)

@@ -218,7 +218,8 @@ def run_extrapolation(profile: str | None = None, out_dir=None, verbose: bool = 
     result: dict = {"profile": s["profile"], "seeds": list(s["seeds"]), "train_max_len": s["train_max_len"],
                     "train_counts": list(s["train_counts"]), "longer": {}, "repeated": {}, "train_seconds": {}}
     runs: dict = {"longer": {}, "repeated": {}}
-    use_configured_threads(experiment_configs(s["profile"], "longer", setting_changes, **extra)["additive"][0])
+    configs = {test: experiment_configs(s["profile"], test, setting_changes, **extra) for test in runs}
+    use_configured_threads(configs["longer"]["additive"][0])
 
     data = {"longer": longer_splits(s["train_max_len"], data_dir),
             "repeated": repeated_splits(s["train_counts"], s["n_train_repeated"], data_dir)}
@@ -227,7 +228,6 @@ def run_extrapolation(profile: str | None = None, out_dir=None, verbose: bool = 
         longer_test = longer_test[:: max(1, len(longer_test) // s["n_test_longer"])][: s["n_test_longer"]]
     tests = {"longer": longer_test,
              "repeated": repeated_tests(s["test_counts"], s["n_test_per_count"], data_dir)}
-    configs = {test: experiment_configs(s["profile"], test, setting_changes, **extra) for test in data}
     train_missing([(cfg, data[test]) for test in configs for cfgs in configs[test].values() for cfg in cfgs],
                   out_dir, workers, verbose)
     for test in ("longer", "repeated"):
