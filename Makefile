@@ -14,7 +14,7 @@ PORT   ?= 8888
 # JupyterLab refuses to run as root (containers) unless told it may.
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: help lab test data notebooks solutions check-notebooks check-profile figures bench clean-runs site browser-test grade nbgrader
+.PHONY: help lab test data notebooks solutions check-notebooks check-profile figures bench clean-runs site browser-test grade nbgrader reference reference-build
 
 help:
 	@echo "make lab        set up and open the course in JupyterLab"
@@ -29,6 +29,8 @@ help:
 	@echo "make nbgrader   write an nbgrader course directory in build/nbgrader (see TEACHING.md)"
 	@echo "make check-profile PROFILE=cpu  run the training notebooks under a profile; fail on a False claim"
 	@echo "make figures    rewrite the README's table of figures from the stored results"
+	@echo "make reference  retrain every reference model from scratch; fail when one differs from reference/manifest.json"
+	@echo "make reference-build [NB='08 10']  retrain reference models and write them into reference/ (maintainers)"
 
 # pip stays the version the venv ships: `pip install --upgrade pip` fetched whatever pip was newest on every new
 # install. Only a pip too old to install a pyproject.toml project in editable mode (before 21.3, as in
@@ -116,3 +118,12 @@ check-profile: $(STAMP)
 # The README's table of measured figures, from solutions/*.ipynb and results/profile-*.json.
 figures: $(STAMP)
 	$(PY) tools/figures.py
+
+# The course's reference models (reference/, see its README): the notebooks load them, so a first run takes seconds.
+# `make reference` trains every one again from scratch (two at a time, one thread each) and fails when a model's
+# test metrics differ from the manifest by more than its seeds' spread; `make reference-build` rewrites them.
+reference: $(STAMP)
+	$(PY) -m rnn_attention.reference check $(NB)
+
+reference-build: $(STAMP)
+	$(PY) -m rnn_attention.reference build $(NB)

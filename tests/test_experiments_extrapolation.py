@@ -74,6 +74,6 @@ def test_summarise_gives_mean_min_max_over_seeds():
 
 
 def test_settings_reject_unknown_names():
-    assert settings("cpu")["seeds"] == (0, 1, 2)
+    assert settings("cpu")["seeds"] == settings("gpu")["seeds"] == settings("ci")["seeds"] == (0, 1)
     with pytest.raises(ValueError, match="unknown setting"):
         settings("ci", seed=3)

@@ -49,8 +49,18 @@ def test_profiles_and_default_profile(monkeypatch):
         get_config("ci", hiden_size=7)
 
 
+def test_every_profile_learns_the_same_model():
+    """A profile says where a run executes, never what it learns: the same hash, so the same reference model."""
+    hashes = {profile: config_hash(get_config(profile, task="dates")) for profile in PROFILES}
+    assert len(set(hashes.values())) == 1, hashes
+    learned = [{k: v for k, v in vars(get_config(p)).items() if k not in run_only_fields()} for p in PROFILES]
+    assert all(one == learned[0] for one in learned)
+
+
 def test_run_only_fields_are_marked_in_field_metadata():
-    assert run_only_fields() == ("profile", "max_seconds", "device", "num_threads", "data_dir", "progress")
+    assert run_only_fields() == (
+        "profile", "max_seconds", "device", "num_threads", "data_dir", "progress", "valid_every"
+    )
     marked = [f.name for f in dataclasses.fields(TrainConfig) if f.metadata.get("run_only")]
     assert tuple(marked) == run_only_fields()
 

@@ -44,6 +44,7 @@ __all__ = [
     "N_BUCKETS",
     "FIXED_TARGETS",
     "SEEDS",
+    "RECIPE",
     "experiment_configs",
     "bucket_rows",
     "run_length_experiment",
@@ -59,23 +60,23 @@ FIXED_TARGETS: dict[int, tuple[tuple[int, int], ...]] = {
     6: ((26, 45), (46, 55), (56, 71)),
     9: ((55, 74), (75, 84), (85, 94), (95, 111)),
 }
-SEEDS = {"ci": (0, 1), "cpu": (0, 1, 2), "gpu": (0, 1, 2)}
-# Per profile, what the experiment changes from the profile's defaults (the same for the three models).
-# Step counts bind; max_seconds is a safety net several times the usual time.
-EXPERIMENT_OVERRIDES: dict[str, dict] = {
-    "ci": dict(batch_size=64, lr=5e-3, max_steps=500, epochs=100, max_seconds=300.0, valid_pairs=200),
-    "cpu": dict(max_steps=1500, epochs=100, max_seconds=900.0),
-    "gpu": dict(max_steps=3000, epochs=100, max_seconds=900.0),
-}
+# One recipe in every profile (a GPU trains the same models, only faster), converged: attention reaches
+# 0.99-1.00 exact match in every length bucket (the curves are in reference/manifest.json). The model is
+# larger than notebook 06's (E=48, H=128, A=96): numbers are longer and harder than dates. Two seeds
+# give every result its min-max band; step counts bind, max_seconds is a safety net.
+SEEDS = (0, 1)
+RECIPE: dict = dict(
+    emb_size=48, hidden_size=128, attn_size=96, batch_size=64, lr=3e-3, warmup_steps=50, valid_pairs=500,
+    max_steps=1500, epochs=100, max_seconds=1800.0,
+)
 
 
 def experiment_configs(profile: str | None = None, task: str = TASK, **overrides) -> dict:
     """{kind: [TrainConfig per seed]}, identical except for `attention` and `seed`."""
     base = get_config(profile, task=task)
-    extra = {**EXPERIMENT_OVERRIDES.get(base.profile, {}), **overrides}
-    seeds = SEEDS.get(base.profile, (0, 1, 2))
+    extra = {**RECIPE, **overrides}
     return {
-        kind: [get_config(base.profile, task=task, attention=kind, seed=seed, **extra) for seed in seeds]
+        kind: [get_config(base.profile, task=task, attention=kind, seed=seed, **extra) for seed in SEEDS]
         for kind in MODELS
     }
 

@@ -40,6 +40,14 @@ from ..data.vocab import Vocab
 from ..models import build_model, count_parameters
 from .config import TrainConfig, config_hash, get_config, resolve_config, run_only_fields
 from .loop import AlignmentSnapshots, choose_device, fit, pick_probe_pairs, seed_everything, use_configured_threads
+from .references import (
+    describe_reference,
+    file_sha256,
+    find_reference,
+    reference_problem,
+    wants_training,
+    warn_unusable,
+)
 
 __all__ = [
     "TrainedRun",
@@ -53,6 +61,7 @@ __all__ = [
     "load_or_train",
     "config_differences",
     "remove_stale_temporaries",
+    "load_reference",
 ]
 
 ROOT = Path(__file__).resolve().parents[2]  # the course checkout: rnn_attention/train/ is two levels down
@@ -72,6 +81,7 @@ class TrainedRun:
     cfg: TrainConfig  # the resolved configuration it was trained with
     loaded: bool = False  # True when read from a checkpoint, False when just trained
     path: Path | None = None  # the checkpoint file, once there is one
+    reference: bool = False  # True when it is the course's reference model (reference/), loaded
 
 
 def prepare_data(cfg: TrainConfig):
@@ -325,14 +335,57 @@ def _resolved_key_path(cfg: TrainConfig, out_dir, train_pairs) -> tuple[TrainCon
 def is_cached(cfg: TrainConfig, out_dir=None, splits: dict | None = None) -> bool:
     """Whether a checkpoint file for cfg (and these splits) exists: load_or_train would try it first."""
     train_pairs = splits["train"] if splits is not None else prepare_data(cfg)[0]["train"]
-    _, _, path = _resolved_key_path(cfg, out_dir, train_pairs)
+    _, key, path = _resolved_key_path(cfg, out_dir, train_pairs)
+    if not wants_training() and find_reference(key) is not None:
+        return True
     return path.exists() or _own_path(path).exists()
 
 
+def load_reference(cfg: TrainConfig, key: str, device, verbose: bool = True) -> TrainedRun | None:
+    """The course's reference model for this resolved config and key, verified; None if there is none.
+
+    The file must have the manifest's sha256 and hold exactly this configuration; a
+    file that does not gets a warning that says why, and None (the caller trains).
+    """
+    entry = find_reference(key)
+    if entry is None:
+        return None
+    path = entry["path"]
+    try:
+        digest = file_sha256(path)
+    except OSError as error:
+        warn_unusable(entry, f"it could not be read ({type(error).__name__}: {error})")
+        return None
+    if digest != entry["sha256"]:
+        warn_unusable(entry, f"its sha256 {digest[:16]}... is not the manifest's {entry['sha256'][:16]}...")
+        return None
+    try:
+        run = load_checkpoint(path, device)
+        problem = reference_problem(entry, run, cfg, key)
+    except Exception as error:  # a file that passed its sha256 and still fails
+        problem = f"it could not be loaded ({type(error).__name__}: {error})"
+    if problem is not None:
+        warn_unusable(entry, problem)
+        return None
+    run.reference = True
+    if verbose:
+        print(describe_reference(entry))
+    return run
+
+
 def load_or_train(
-    cfg: TrainConfig | None = None, out_dir=None, device=None, verbose: bool = True, splits: dict | None = None
+    cfg: TrainConfig | None = None,
+    out_dir=None,
+    device=None,
+    verbose: bool = True,
+    splits: dict | None = None,
+    train: bool | None = None,
 ) -> TrainedRun:
-    """Load the checkpoint that matches cfg if there is one, else train it and save it (see TrainedRun).
+    """The course's reference model for cfg if there is one, else your checkpoint, else train it and save it.
+
+    train=True (or COURSE_TRAIN=1 when train is None) skips the reference models:
+    your own checkpoint in out_dir is loaded if there is one, else the model is
+    trained and saved there.
 
     splits: {"train", "valid", "test"} -> pairs to use instead of cfg.task's files
     (data derived at run time, such as notebook 10's short sources or repeated
@@ -350,12 +403,18 @@ def load_or_train(
             raise ValueError(f"splits must have the keys {SPLITS}, missing {missing}")
         vocabs = build_vocabs(splits["train"])
     cfg, key, path = _resolved_key_path(cfg, out_dir, splits["train"])
-    device = device or choose_device(cfg.device, verbose=verbose)
+    device = device or choose_device(cfg.device, verbose=False)
     use_configured_threads(cfg, device)  # a loaded model is evaluated with the threads training would use
+    if not wants_training(train):
+        reference = load_reference(cfg, key, device, verbose)
+        if reference is not None:
+            return reference
     with _file_lock(path):
         cached = _load_cached(path, cfg, key, device, verbose)
         if cached is not None:
             return cached
+        if verbose:
+            choose_device(cfg.device, verbose=True)  # "Training on cpu (...)": said only when it trains
         run = train_model(cfg, splits, vocabs, device)
         run.info["config_hash"] = key
         run.path = save_checkpoint(path, run)

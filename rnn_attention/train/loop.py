@@ -178,6 +178,9 @@ class HistoryLogger(Callback):
         self.state = state
         for name in ("step", "loss", "token_accuracy", "seconds", "epoch_end", "valid_exact_match"):
             state.history[name] = []
+        if state.cfg.valid_every and self.valid_pairs and self.vocabs is not None:
+            state.history["valid_curve"] = []  # [step, seconds, validation exact match] every valid_every steps
+        self.curve_seconds = 0.0
         self.loss_sum, self.correct, self.tokens = 0.0, 0, 0
 
     def on_step_end(self, step, stats):
@@ -192,6 +195,15 @@ class HistoryLogger(Callback):
             history["token_accuracy"].append(self.correct / max(self.tokens, 1))
             history["seconds"].append(stats["seconds"])
             self.loss_sum, self.correct, self.tokens = 0.0, 0, 0
+        if "valid_curve" in self.state.history and step % self.state.cfg.valid_every == 0:
+            from ..evaluate import exact_match
+
+            started = time.perf_counter()
+            exact = exact_match(self.state.model, self.valid_pairs, self.vocabs)
+            self.state.model.train()  # exact_match left it in eval mode
+            # seconds of training so far, without the time these measurements took
+            self.state.history["valid_curve"].append([step, round(stats["seconds"] - self.curve_seconds, 2), exact])
+            self.curve_seconds += time.perf_counter() - started
 
     def on_epoch_end(self, epoch, step):
         """Exact match of greedy decoding on the validation pairs."""

@@ -1,0 +1,276 @@
+"""Build, check and verify the course's reference models (reference/ and its manifest).
+
+Introduced in notebook 06.
+
+    python -m rnn_attention.reference verify           # each file against the manifest: sha256, config, key
+    python -m rnn_attention.reference build [NN ...]   # train the models of notebooks NN from scratch, write them
+    python -m rnn_attention.reference check [NN ...]   # train them again from scratch, compare with the manifest
+
+`make reference` runs `check` for every notebook. A model is listed once even
+when several notebooks show it (09's additive model is 06's). Every model is
+trained by the course's own code (`load_or_train` with train=True), one CPU
+thread each, `workers` at a time, with its validation exact match recorded
+every `CURVE_EVERY` steps: the convergence curve the manifest keeps.
+
+`check` fails when a retrained model's test exact match or token accuracy
+differs from the manifest's by more than the tolerance: the spread between the
+seeds of the same model in the manifest (how much a different seed moves it),
+and at least `MIN_TOLERANCE`. On the machine and torch build that wrote the
+manifest the runs are repeated bit for bit; elsewhere, floating-point sums in
+another order move them a little, within the seeds' spread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from .environment import describe_machine
+from .train import get_config, load_or_train, prepare_data
+from .train.checkpoints import load_checkpoint, save_checkpoint
+from .train.config import config_hash, resolve_config
+from .train.references import MANIFEST_FORMAT, MANIFEST_NAME, REFERENCE_DIR, TRAIN_ENV, file_sha256, read_manifest
+
+__all__ = ["CURVE_EVERY", "MIN_TOLERANCE", "SCORE_KINDS", "notebook_jobs", "all_jobs", "build", "check", "verify"]
+
+CURVE_EVERY = 100  # steps between the points of a model's convergence curve
+MIN_TOLERANCE = 0.01  # the least difference `check` allows, for a model trained with one seed
+SCORE_KINDS = ("additive", "concat", "dot", "general")  # notebook 09's four scores
+# The notebooks whose alignment snapshots a notebook reads (07 reads 06's): the others' are dropped from
+# the reference files, which keeps the folder small.
+KEEP_SNAPSHOTS = ("06", "07")
+
+
+def _dates_jobs():
+    return [(get_config(task="dates"), None)]
+
+
+def _score_jobs():
+    return [(get_config(task="dates", attention=kind), None) for kind in SCORE_KINDS]
+
+
+def _length_jobs():
+    from .experiments.length import experiment_configs
+
+    return [(cfg, None) for cfgs in experiment_configs().values() for cfg in cfgs]
+
+
+def _extrapolation_jobs():
+    from .experiments.extrapolation import training_jobs
+
+    return training_jobs()
+
+
+# notebook -> the (config, splits or None) of every model it shows (07 shows 06's model).
+NOTEBOOK_JOBS = {
+    "06": _dates_jobs, "07": _dates_jobs, "08": _length_jobs, "09": _score_jobs, "10": _extrapolation_jobs,
+}
+
+
+def notebook_jobs(notebooks=None) -> list[dict]:
+    """One job per distinct model: {"cfg" (resolved), "splits", "key", "notebooks"} for the notebooks named."""
+    jobs: dict[str, dict] = {}
+    for notebook in notebooks or NOTEBOOK_JOBS:
+        if notebook not in NOTEBOOK_JOBS:
+            raise ValueError(f"no reference models for notebook {notebook!r}: expected one of {sorted(NOTEBOOK_JOBS)}")
+        for cfg, splits in NOTEBOOK_JOBS[notebook]():
+            train_pairs = splits["train"] if splits is not None else prepare_data(cfg)[0]["train"]
+            resolved = resolve_config(cfg, train_pairs)
+            key = config_hash(resolved, train_pairs)
+            job = jobs.setdefault(key, {"cfg": cfg, "splits": splits, "key": key, "notebooks": []})
+            job["notebooks"].append(notebook)
+    return list(jobs.values())
+
+
+def all_jobs() -> list[dict]:
+    """Every reference model of every notebook."""
+    return notebook_jobs()
+
+
+@contextlib.contextmanager
+def _training_everything():
+    """COURSE_TRAIN=1 while the block runs (and in the worker processes it starts): never load a reference."""
+    old = os.environ.get(TRAIN_ENV)
+    os.environ[TRAIN_ENV] = "1"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(TRAIN_ENV, None)
+        else:
+            os.environ[TRAIN_ENV] = old
+
+
+def train_jobs(jobs, out_dir: Path, workers: int = 2, verbose: bool = True) -> dict:
+    """Train every job from scratch into out_dir (`workers` at a time); {key: TrainedRun}."""
+    from .experiments.parallel import train_missing
+
+    runs = {}
+    with _training_everything():
+        prepared = [(job["cfg"].replace(valid_every=CURVE_EVERY, progress=False), job["splits"]) for job in jobs]
+        train_missing(prepared, out_dir, workers, verbose)
+        for job, (cfg, splits) in zip(jobs, prepared):
+            runs[job["key"]] = load_or_train(cfg, out_dir, verbose=False, splits=splits, train=True)
+    return runs
+
+
+def _entry(job: dict, run, path: Path) -> dict:
+    """The manifest's record of one reference model."""
+    info, history = run.info, run.history
+    learned = {k: v for k, v in json.loads(json.dumps(vars(run.cfg))).items()
+               if k not in ("profile", "max_seconds", "device", "num_threads", "data_dir", "progress", "valid_every")}
+    return {
+        "file": path.name,
+        "sha256": file_sha256(path),
+        "bytes": path.stat().st_size,
+        "notebooks": job["notebooks"],
+        "task": run.cfg.task,
+        "attention": run.cfg.attention,
+        "seed": run.cfg.seed,
+        "config": learned,
+        "config_hash": job["key"],
+        "steps": info["steps"],
+        "seconds": round(info["seconds"], 1),
+        "machine": describe_machine(info["device"], run.cfg.num_threads),
+        "torch": info["torch"],
+        "metrics": {"exact_match": info["exact_match"], "token_accuracy": info["token_accuracy"]},
+        "curve": history.get("valid_curve", []),
+    }
+
+
+def _write_json_atomically(path: Path, data: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def build(notebooks=None, folder: Path | None = None, workers: int = 2, verbose: bool = True) -> dict:
+    """Train the reference models of `notebooks` (default: all) from scratch and write them with the manifest."""
+    folder = Path(folder or REFERENCE_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    jobs = notebook_jobs(notebooks)
+    manifest = read_manifest(folder)
+    with tempfile.TemporaryDirectory(prefix="reference-") as tmp:
+        runs = train_jobs(jobs, Path(tmp), workers, verbose)
+        for job in jobs:
+            run = runs[job["key"]]
+            if not any(nb in KEEP_SNAPSHOTS for nb in job["notebooks"]):
+                run.history.pop("alignments", None)
+                run.history.pop("probe", None)
+            path = folder / f"{run.cfg.task}-{run.cfg.attention}-{job['key']}.pt"
+            save_checkpoint(path, run)
+            manifest["models"][job["key"]] = _entry(job, run, path)
+            if verbose:
+                print(f"wrote {path.name}: exact match {run.info['exact_match']:.4f} in {run.info['seconds']:.0f} s")
+    manifest["format"] = MANIFEST_FORMAT
+    _write_json_atomically(folder / MANIFEST_NAME, manifest)
+    return manifest
+
+
+def tolerances(manifest: dict) -> dict:
+    """{key: (exact match tolerance, token accuracy tolerance)}: the seed spread of the model's group."""
+    groups = defaultdict(list)
+    for key, entry in manifest["models"].items():
+        config = {k: v for k, v in entry["config"].items() if k != "seed"}
+        groups[json.dumps(config, sort_keys=True)].append(key)
+    result = {}
+    for keys in groups.values():
+        spread = {}
+        for metric in ("exact_match", "token_accuracy"):
+            values = [manifest["models"][k]["metrics"][metric] for k in keys]
+            spread[metric] = max(MIN_TOLERANCE, max(values) - min(values))
+        for key in keys:
+            result[key] = (spread["exact_match"], spread["token_accuracy"])
+    return result
+
+
+def compare(manifest: dict, key: str, run) -> list[str]:
+    """What is out of tolerance between a retrained run and its manifest entry (empty when all is within)."""
+    entry = manifest["models"][key]
+    allowed = dict(zip(("exact_match", "token_accuracy"), tolerances(manifest)[key]))
+    problems = []
+    for metric, tolerance in allowed.items():
+        got, want = run.info[metric], entry["metrics"][metric]
+        if abs(got - want) > tolerance + 1e-12:
+            problems.append(f"{entry['file']}: {metric} {got:.4f}, the manifest says {want:.4f} "
+                            f"(allowed difference {tolerance:.4f}, the seeds' spread)")
+    return problems
+
+
+def check(notebooks=None, folder: Path | None = None, workers: int = 2, verbose: bool = True) -> list[str]:
+    """Train the reference models again from scratch and compare with the manifest; the problems found."""
+    manifest = read_manifest(folder)
+    jobs = notebook_jobs(notebooks)
+    problems = [f"no reference model for {job['cfg'].task}/{job['cfg'].attention} (key {job['key']})"
+                for job in jobs if job["key"] not in manifest["models"]]
+    jobs = [job for job in jobs if job["key"] in manifest["models"]]
+    with tempfile.TemporaryDirectory(prefix="reference-check-") as tmp:
+        runs = train_jobs(jobs, Path(tmp), workers, verbose)
+    for job in jobs:
+        run, entry = runs[job["key"]], manifest["models"][job["key"]]
+        found = compare(manifest, job["key"], run)
+        problems += found
+        if verbose:
+            print(f"{'FAIL' if found else 'ok  '} {entry['file']}: exact match {run.info['exact_match']:.4f} "
+                  f"(manifest {entry['metrics']['exact_match']:.4f}), {run.info['seconds']:.0f} s "
+                  f"(manifest {entry['seconds']:.0f} s)")
+    return problems
+
+
+def verify(folder: Path | None = None, jobs=None) -> list[str]:
+    """Every file against the manifest (sha256, stored config and key), and a reference for every job."""
+    folder = Path(folder or REFERENCE_DIR)
+    manifest = read_manifest(folder)
+    problems = []
+    listed = {entry["file"] for entry in manifest["models"].values()}
+    for path in sorted(folder.glob("*.pt")):
+        if path.name not in listed:
+            problems.append(f"{path.name} is in {folder} but not in its manifest")
+    for key, entry in manifest["models"].items():
+        path = folder / entry["file"]
+        if not path.is_file():
+            problems.append(f"{entry['file']} is in the manifest but missing")
+            continue
+        if file_sha256(path) != entry["sha256"]:
+            problems.append(f"{entry['file']}: sha256 differs from the manifest's")
+            continue
+        run = load_checkpoint(path)
+        if run.info.get("config_hash") != key or entry["config_hash"] != key:
+            problems.append(f"{entry['file']}: stored key {run.info.get('config_hash')!r}, manifest key {key!r}")
+    for job in jobs if jobs is not None else all_jobs():
+        if job["key"] not in manifest["models"]:
+            problems.append(f"notebook {'/'.join(job['notebooks'])} needs {job['cfg'].task}/{job['cfg'].attention} "
+                            f"seed {job['cfg'].seed} (key {job['key']}), which has no reference model")
+    return problems
+
+
+def main(argv=None) -> int:
+    """Command line: verify, build or check; exit status 1 when a problem was found."""
+    parser = argparse.ArgumentParser(prog="python -m rnn_attention.reference", description=__doc__.split("\n")[0])
+    parser.add_argument("command", choices=("verify", "build", "check"))
+    parser.add_argument("notebooks", nargs="*", help=f"notebooks (default: all of {sorted(NOTEBOOK_JOBS)})")
+    parser.add_argument("--workers", type=int, default=2, help="models trained at once (one process each)")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    if args.command == "build":
+        build(args.notebooks or None, workers=args.workers)
+        problems = verify()
+    elif args.command == "check":
+        problems = check(args.notebooks or None, workers=args.workers)
+    else:
+        problems = verify()
+    for problem in problems:
+        print("problem:", problem, file=sys.stderr)
+    print(f"reference {args.command}: {len(problems)} problem(s) in {time.perf_counter() - start:.0f} s")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
