@@ -1,5 +1,7 @@
 """What decides a training run: the `TrainConfig` dataclass, its named profiles, and its hash.
 
+Introduced in notebook 06.
+
     cfg = get_config("ci", task="dates", hidden_size=32)   # a profile, then any overrides
     key = config_hash(cfg, train_pairs)                    # names the checkpoint of this config and data
 
@@ -19,6 +21,8 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
+
+from ..models.kinds import resolve_attention
 
 __all__ = [
     "TrainConfig",
@@ -51,13 +55,14 @@ class TrainConfig:
     """Everything that decides a training run; a changed learned field means a new checkpoint."""
 
     task: str = "dates"  # copy, reverse, dates, numbers (see rnn_attention.data)
-    decoder: str = "bahdanau"  # the decoder's architecture (the recurrence the context module plugs into)
-    attention: str = "additive"  # the context module: additive, concat, dot, general, none, location, ...
+    decoder: str = "bahdanau"  # the decoder's architecture (the recurrence the attention plugs into)
+    attention: str = "additive"  # the kind of attention (rnn_attention.models.attention_kinds() lists them)
     emb_size: int = 32  # E
     hidden_size: int = 64  # H, of the decoder and of each encoder direction
     attn_size: int = 64  # A
     dropout: float = 0.0
     location_max_len: int | None = None  # positions of the location weights; None = longest training source
+    location_strict: bool = False  # location attention past location_max_len: weight 0 (False) or a ValueError
     location_filters: int = 8  # location-aware attention: convolution filters over the previous weights
     location_kernel_size: int = 11  # location-aware attention: width of that convolution
     batch_size: int = 64
@@ -133,6 +138,8 @@ def validate_config(cfg) -> None:
     for name in ("task", "decoder", "attention"):
         if not isinstance(getattr(cfg, name), str):
             raise TypeError(f"TrainConfig.{name} must be a str, got {getattr(cfg, name)!r}")
+    if not isinstance(cfg.location_strict, bool):
+        raise TypeError(f"TrainConfig.location_strict must be a bool, got {cfg.location_strict!r}")
 
 
 PROFILES: dict[str, dict] = {
@@ -182,10 +189,8 @@ def run_only_fields(cfg=TrainConfig) -> tuple[str, ...]:
 
 
 def resolve_config(cfg: TrainConfig, train_pairs) -> TrainConfig:
-    """Fill in what depends on the data (the location weights' number of positions)."""
-    if cfg.attention == "location" and not cfg.location_max_len:
-        cfg = cfg.replace(location_max_len=max(len(s) for s, _ in train_pairs))
-    return cfg
+    """Fill in what depends on the data: the kind of attention decides (e.g. the location weights' positions)."""
+    return resolve_attention(cfg, train_pairs)
 
 
 def _default_of(f: dataclasses.Field):
