@@ -28,6 +28,7 @@ import torch
 from torch import nn
 
 from ..data.vocab import Vocab
+from ..evaluate import eval_mode, exact_match, make_batch
 from .config import TrainConfig
 
 __all__ = [
@@ -197,10 +198,7 @@ class HistoryLogger(Callback):
         """Exact match of greedy decoding on the validation pairs."""
         if not self.valid_pairs or self.vocabs is None:
             return
-        from ..evaluate import exact_match
-
         exact = exact_match(self.state.model, self.valid_pairs, self.vocabs)
-        self.state.model.train()  # exact_match left it in eval mode
         self.state.history["epoch_end"].append(step)
         self.state.history["valid_exact_match"].append(exact)
 
@@ -255,8 +253,6 @@ class AlignmentSnapshots(Callback):
 
     def on_train_start(self, state):
         """Encode the probe batch once, and take the snapshot of the untrained model."""
-        from ..evaluate import make_batch
-
         self.state = state
         state.history["probe"] = {"src": [s for s, _ in self.probe_pairs], "tgt": [t for _, t in self.probe_pairs]}
         state.history["alignments"] = []
@@ -282,11 +278,9 @@ class AlignmentSnapshots(Callback):
         if self.batch is None:
             return
         model, batch = self.state.model, self.batch
-        was_training = model.training
-        model.eval()
-        _, attn = model(batch.src, batch.src_lengths, batch.tgt_in, return_attention=True)  # (B, T, S)
-        tokens, _ = model.greedy_decode(batch.src, batch.src_lengths, self.max_decode)  # (B, T')
-        model.train(was_training)
+        with eval_mode(model):
+            _, attn = model(batch.src, batch.src_lengths, batch.tgt_in, return_attention=True)  # (B, T, S)
+            tokens, _ = model.greedy_decode(batch.src, batch.src_lengths, self.max_decode)  # (B, T')
         outputs = [self.vocabs[1].decode(row) for row in tokens.cpu()]
         matrices = None
         if attn is not None:
