@@ -1,5 +1,7 @@
 """Attention modules: a fixed set of parameters that scores inputs of any length.
 
+Introduced in notebook 02 (the score a(s_{i-1}, h_j)); notebook 00 already calls AdditiveAttention.
+
 Every module here answers the course's question in code. Its parameters
 depend only on the sizes of the states (query_size, key_size, attn_size),
 never on the source length S. The weights alpha are *computed*, one per

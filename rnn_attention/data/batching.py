@@ -1,5 +1,7 @@
 """Turning pairs of strings into padded batches of ids for teacher forcing.
 
+Introduced in notebook 06.
+
 ``PairDataset`` encodes each pair once; ``collate`` pads a list of items into a
 :class:`Batch`; ``BucketBatchSampler`` puts sources of similar length together so
 that less of every batch is padding. Shapes: B batch, S source length, T target

@@ -1,5 +1,7 @@
 """Data derived at run time from the committed splits: repeated dates, and sources cut to a length.
 
+Introduced in notebook 10.
+
 Notebook 10 trains on short inputs and tests on longer ones. Nothing here is
 written to data/: every set is made from a split of a committed task by code,
 deterministically from a seed, so it is the same on every machine and run.

@@ -1,5 +1,7 @@
 """Reading and writing the task files: data/<task>/<split>.tsv, manifest.json, README.md.
 
+Introduced in notebook 06.
+
 The files are a cache of :func:`generate_task`: ``load_split`` reads them when they
 are there and otherwise generates the same pairs in memory, so the course works
 from a plain ``pip install`` too, and never downloads anything.

@@ -1,5 +1,7 @@
 """Vocabulary: maps symbols (characters, or words for real corpora) to integer ids and back.
 
+Introduced in notebook 06.
+
 The four special tokens have fixed ids in every vocabulary, so models and losses can
 rely on them: ``PAD=0`` (padding, ignored by the loss), ``SOS=1`` (start of the
 target), ``EOS=2`` (end of the target), ``UNK=3`` (a symbol not seen in training).

@@ -1,5 +1,7 @@
 """Training: a config dataclass with named profiles, `fit` with callbacks, and checkpoints.
 
+Introduced in notebook 06.
+
     cfg = get_config("ci", task="dates")   # a profile, then any overrides
     run = load_or_train(cfg)               # load runs/<task>-<attention>-<hash>.pt if present, else train it
     run.model, run.vocabs, run.history, run.info, run.loaded

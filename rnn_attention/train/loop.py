@@ -1,4 +1,7 @@
-"""The training loop: `fit` with callbacks, the loss, the learning-rate schedule, device and precision.
+"""The training loop: `fit` with callbacks, the loss, the learning-rate schedule, mixed precision.
+
+Introduced in notebook 06. The device, seed and thread helpers it uses live in
+rnn_attention.environment (importable from here and from rnn_attention.train as before).
 
     history = fit(model, train_loader, cfg, device, callbacks=[AlignmentSnapshots(probe_pairs, vocabs)])
 
@@ -20,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import random
 import time
 from dataclasses import dataclass
 
@@ -28,6 +30,7 @@ import torch
 from torch import nn
 
 from ..data.vocab import Vocab
+from ..environment import check_device, choose_device, seed_everything, use_configured_threads
 from ..evaluate import eval_mode, exact_match, make_batch
 from .config import TrainConfig
 
@@ -48,53 +51,7 @@ __all__ = [
     "use_configured_threads",
 ]
 
-# ------------------------------------------------------------------ device, seeds, precision
-
-
-def use_configured_threads(cfg, device: torch.device | None = None) -> None:
-    """torch.set_num_threads(cfg.num_threads) on a CPU: for training, and for evaluating a loaded model.
-
-    Small recurrent steps gain little from threads, and lose a lot when notebooks run in parallel
-    on few cores (threads then fight for them: a loaded 2-core laptop trained ~10x slower on two).
-    """
-    if cfg.num_threads and (device is None or device.type == "cpu"):
-        torch.set_num_threads(cfg.num_threads)
-
-
-def check_device(preference: str) -> None:
-    """Raise a ValueError unless the device asked for (auto, cpu, cuda, mps) is there."""
-    available = {
-        "auto": True,
-        "cpu": True,
-        "cuda": torch.cuda.is_available(),
-        "mps": getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(),
-    }
-    if preference not in available:
-        raise ValueError(f"device must be one of {tuple(available)}, got {preference!r}")
-    if not available[preference]:
-        here = [name for name, ok in available.items() if ok]
-        raise ValueError(f"device {preference!r} is not available on this machine (torch {torch.__version__}); "
-                         f"use one of {here}")
-
-
-def choose_device(preference: str = "auto", verbose: bool = True) -> torch.device:
-    """CUDA if present, then Apple MPS, then CPU (or the device named, if it is there), and say which."""
-    if preference and preference != "auto":
-        check_device(preference)
-        device, why = torch.device(preference), "as configured"
-    else:
-        from ..environment import describe_device  # the one CUDA -> MPS -> CPU rule of the course
-
-        device, why = describe_device()
-    if verbose:
-        print(f"Training on {device.type} ({why})")
-    return device
-
-
-def seed_everything(seed: int) -> None:
-    """Seed Python and torch (CPU and every GPU) so a run can be repeated."""
-    random.seed(seed)
-    torch.manual_seed(seed)
+# ------------------------------------------------------------------------------- precision
 
 
 def autocast_context(device: torch.device, enabled: bool = True):
