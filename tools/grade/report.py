@@ -18,9 +18,7 @@ from rnn_attention.exercises.core import VERDICT_SYMBOLS
 
 STATUSES = ("passed", "failed", "not attempted", "missing", "timed out", "unreadable")
 SYMBOLS = {symbol: status for status, symbol in VERDICT_SYMBOLS.items()}
-CHECK_LINE = re.compile(
-    rf"^(?P<symbol>[{''.join(SYMBOLS)}])\s*(?P<name>Exercise\s+\d+\.\d+)\s+(?P<message>.*)$"
-)
+CHECK_LINE = re.compile(rf"^(?P<symbol>[{''.join(SYMBOLS)}])\s*(?P<name>Exercise\s+\d+\.\d+)\s+(?P<message>.*)$")
 
 
 @dataclass
