@@ -7,8 +7,8 @@ from pathlib import Path
 if not __package__:  # run as `python tools/grade`: import the package from tools/, not from inside it
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-import grade  # noqa: E402
-from grade import DEFAULT_TIMEOUT, choose_isolation, format_report, write_csv  # noqa: E402
+import grade
+from grade import DEFAULT_TIMEOUT, choose_isolation, format_report, write_csv
 
 
 def main(argv: list[str]) -> int:

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbbuild
 import nbtext
 
 import rnn_attention.exercises as course_checks
@@ -58,7 +59,8 @@ def course_exercises(stem: str) -> tuple[Exercise, ...]:
 
 
 def course_stems() -> list[str]:
-    return sorted(p.stem for p in (ROOT / "solutions").glob("[0-9][0-9]_*.py"))
+    """The course's notebooks, as nbbuild builds them (the stems of their solutions/*.py sources)."""
+    return [p.stem for p in nbbuild.sources()]
 
 
 def match_course_notebook(path: Path, code: list[str] | None = None) -> str | None:
