@@ -39,7 +39,8 @@ and its checks), sandbox.py (the worker's process and its isolation),
 channel.py (talking to the worker), worker.py (the worker itself: the only
 code that runs the student's), grading.py (one notebook, start to end),
 report.py (verdicts, the table, the CSV), __main__.py (the command line).
-It imports its sibling tools/nbtext.py, so tools/ must be on sys.path.
+It imports its siblings tools/nbtext.py and tools/nbbuild.py, so tools/ must be on sys.path
+(`python tools/grade` sees to that).
 """
 
 import sys
