@@ -101,7 +101,7 @@ browser-test: $(STAMP) site
 # Teachers: run a student's notebook in a sandbox and grade its functions with the course's checks.
 grade: $(STAMP)
 	@test -n "$(NB)" || { echo "usage: make grade NB=path/to/student_notebook.ipynb" >&2; exit 2; }
-	$(PY) tools/grade.py $(NB)
+	$(PY) tools/grade $(NB)
 
 # Teachers who grade with nbgrader: build/nbgrader/ (source/<assignment>/, nbgrader_config.py), from solutions/*.py.
 nbgrader: $(STAMP)

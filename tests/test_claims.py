@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import nbformat
@@ -10,20 +11,17 @@ import pytest
 from rnn_attention.claims import claim, find_claims
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT / "tools") not in sys.path:
+    sys.path.insert(0, str(ROOT / "tools"))
+
+import nbtext  # noqa: E402  (what the tools read in a notebook: the claims are in its printed text)
+
 SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
 
 
 def notebook_text(path: Path) -> str:
-    """All the text a notebook's code cells printed or displayed (stdout and text/plain)."""
-    nb = nbformat.read(path, as_version=4)
-    parts = []
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "stream" and output.get("name") == "stdout":
-                parts.append(output.get("text", ""))
-            elif "data" in output and "text/plain" in output["data"]:
-                parts.append(output["data"]["text/plain"])
-    return "\n".join(parts)
+    """What a notebook's code cells printed (nbtext.printed_text, the text make check-profile reads too)."""
+    return nbtext.printed_text(nbformat.read(path, as_version=4))
 
 
 def test_claim_prints_one_parseable_line(capsys):

@@ -2,7 +2,7 @@
 
 `verdict(check, fn)` runs a check the way a notebook does and returns its
 CheckResult. `through_the_grader(fn)` wraps a student's function the way
-tools/grade.py calls it: the arguments pickled and loaded again (as in the
+tools/grade calls it: the arguments pickled and loaded again (as in the
 sandboxed worker), the value turned into plain tensors and read back with
 `torch.load(weights_only=True)`, an error coming back by name and message only.
 What a check detects must survive that trip.
@@ -17,12 +17,13 @@ from pathlib import Path
 
 import torch
 
+from rnn_attention.exercises import CheckFailed
+
 TOOLS = Path(__file__).resolve().parents[1] / "tools"
 if str(TOOLS) not in sys.path:
     sys.path.insert(0, str(TOOLS))
 
-import grade  # noqa: E402
-import grade_worker  # noqa: E402
+from grade import channel, worker  # noqa: E402
 
 
 def not_done(*args):
@@ -36,7 +37,7 @@ def verdict(check, fn):
 
 
 def through_the_grader(fn):
-    """`fn` as tools/grade.py calls it in the worker: pickled arguments, plain values, errors by name."""
+    """`fn` as tools/grade calls it in the worker: pickled arguments, plain values, errors by name."""
 
     def stand_in(*args):
         buffer = io.BytesIO()
@@ -48,11 +49,11 @@ def through_the_grader(fn):
             raise
         except Exception as error:
             if type(error).__name__ == "CheckFailed":
-                raise grade._check_failed()(str(error)) from None
-            raise grade._student_exception(type(error).__name__, str(error)) from None
+                raise CheckFailed(str(error)) from None
+            raise channel.student_exception(type(error).__name__, str(error)) from None
         buffer = io.BytesIO()
-        torch.save(grade_worker._plain(value, torch), buffer)
-        return grade._restore(torch.load(io.BytesIO(buffer.getvalue()), weights_only=True))
+        torch.save(worker._plain(value, torch), buffer)
+        return channel.restore_value(torch.load(io.BytesIO(buffer.getvalue()), weights_only=True))
 
     stand_in.__name__ = getattr(fn, "__name__", "stand_in")
     return stand_in

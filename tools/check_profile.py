@@ -21,20 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import nbbuild  # noqa: E402  (the sibling module: one way to read and execute a notebook source)
+import nbbuild  # the sibling modules: one way to read and execute a notebook source,
+import nbtext  # and what the tools read in a notebook
 
 ROOT = nbbuild.ROOT
 TRAINING_NOTEBOOKS = ("06", "07", "08", "09", "10")
-
-
-def notebook_text(nb) -> str:
-    """Everything the code cells printed to stdout, in order."""
-    return "\n".join(
-        output.get("text", "")
-        for cell in nb.cells
-        for output in cell.get("outputs", [])
-        if output.get("output_type") == "stream" and output.get("name") == "stdout"
-    )
 
 
 def check(profile: str, prefixes: list[str]) -> dict:
@@ -58,9 +49,9 @@ def check(profile: str, prefixes: list[str]) -> dict:
             error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
         seconds = time.perf_counter() - start
         (out_dir / path.with_suffix(".ipynb").name).write_text(nbbuild.dumps(nb), encoding="utf-8")
-        claims = find_claims(notebook_text(nb))
+        claims = find_claims(nbtext.printed_text(nb))
         report[path.stem] = {"seconds": round(seconds, 1), "claims": claims, "error": error,
-                             "results": find_results(notebook_text(nb))}
+                             "results": find_results(nbtext.printed_text(nb))}
         for statement, holds in claims:
             print(f"   {'ok   ' if holds else 'FALSE'} {statement}")
         print(f"   {seconds:.0f} s, {len(claims)} claims" + (f", ERROR {error}" if error else ""), flush=True)

@@ -18,6 +18,10 @@ from pathlib import Path
 
 import nbformat
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import nbtext  # the sibling module: what the tools read in a notebook (here, its printed text)
+
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 BEGIN, END = "<!-- figures:begin (make figures) -->", "<!-- figures:end -->"
@@ -29,11 +33,7 @@ def notebook_results(path: Path) -> list[dict]:
     """The result records printed by one executed notebook."""
     from rnn_attention.claims import find_results
 
-    nb = nbformat.read(path, as_version=4)
-    text = "\n".join(
-        o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "stream"
-    )
-    return find_results(text)
+    return find_results(nbtext.printed_text(nbformat.read(path, as_version=4)))
 
 
 def all_results() -> list[dict]:
