@@ -8,6 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from rnn_attention import course
 from rnn_attention.claims import claim, find_claims
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -16,7 +17,7 @@ if str(ROOT / "tools") not in sys.path:
 
 import nbtext  # noqa: E402  (what the tools read in a notebook: the claims are in its printed text)
 
-SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
+SOLUTIONS = [ROOT / "solutions" / f"{row.stem}.ipynb" for row in course.NOTEBOOKS]
 
 
 def notebook_text(path: Path) -> str:
@@ -51,6 +52,6 @@ def test_no_claim_printed_false(path):
 
 def test_the_training_notebooks_make_claims():
     # The claims test must not pass by finding nothing: each notebook that trains states what it measured.
-    for stem in ("06_training", "08_long_inputs", "09_other_scores"):
-        path = ROOT / "solutions" / f"{stem}.ipynb"
+    for row in course.training_notebooks():
+        path = ROOT / "solutions" / f"{row.stem}.ipynb"
         assert find_claims(notebook_text(path)), f"{path.name} prints no claim lines"

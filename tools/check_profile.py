@@ -5,7 +5,7 @@
 Tests run the notebooks with the small `ci` profile only. A student gets `cpu`
 (or `gpu` on CUDA), with other step budgets, so a claim that holds under `ci`
 may not hold there. This tool executes solutions/NN_*.py (by default the
-notebooks that train: 06 to the last) with COURSE_PROFILE=PROFILE in a fresh
+notebooks that train, rnn_attention/course.py) with COURSE_PROFILE=PROFILE in a fresh
 kernel each, writes the executed copies to artifacts/profile-PROFILE/, and
 prints per notebook its time, its claims and whether they held. It exits 1
 when a cell raised or a claim printed False. Its summary is written to
@@ -24,8 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import nbbuild  # the sibling modules: one way to read and execute a notebook source,
 import nbtext  # and what the tools read in a notebook
 
+from rnn_attention import course  # noqa: E402
+
 ROOT = nbbuild.ROOT
-TRAINING_NOTEBOOKS = ("06", "07", "08", "09", "10")
+TRAINING_NOTEBOOKS = tuple(row.number for row in course.training_notebooks())
 
 
 def check(profile: str, prefixes: list[str]) -> dict:

@@ -22,6 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import nbtext  # the sibling module: what the tools read in a notebook (here, its printed text)
 
+from rnn_attention import course
+
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 BEGIN, END = "<!-- figures:begin (make figures) -->", "<!-- figures:end -->"
@@ -39,8 +41,8 @@ def notebook_results(path: Path) -> list[dict]:
 def all_results() -> list[dict]:
     """ci results from solutions/, then each results/profile-*.json, in notebook order."""
     records = []
-    for path in sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb")):
-        records += notebook_results(path)
+    for row in course.NOTEBOOKS:
+        records += notebook_results(ROOT / "solutions" / f"{row.stem}.ipynb")
     for path in sorted((ROOT / "results").glob("profile-*.json")):
         report = json.loads(path.read_text(encoding="utf-8"))
         if report.get("profile") == "ci":

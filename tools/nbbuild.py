@@ -26,6 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from nbtext import BEGIN, END, HINT  # the solution markers (the sibling module: what the tools read in a notebook)
 
+from rnn_attention import course
+
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
 NOTEBOOKS = ROOT / "notebooks"
@@ -37,8 +39,8 @@ EXEC_ENV = {"COURSE_PROFILE": "ci", "PYTHONHASHSEED": "0"}
 
 
 def sources() -> list[Path]:
-    """The notebook sources, in course order."""
-    return sorted(SOLUTIONS.glob("[0-9][0-9]_*.py"))
+    """The notebook sources, in course order (the rows of rnn_attention/course.py)."""
+    return [SOLUTIONS / f"{row.stem}.py" for row in course.NOTEBOOKS]
 
 
 def read_source(path: Path) -> nbformat.NotebookNode:
@@ -72,6 +74,8 @@ def strip_solutions(source: str, where: str = "") -> str:
         hints: list[str] = []
         i += 1
         while i < len(lines) and not END.match(lines[i]):
+            if BEGIN.match(lines[i]):  # as nbgrader's ClearSolutions: a block inside a block is an error
+                raise ValueError(f"{where}: '# BEGIN SOLUTION' inside another solution block")
             hint = HINT.match(lines[i])
             if hint:
                 hints.append(hint["text"])
@@ -155,7 +159,12 @@ def cell_signature(nb: nbformat.NotebookNode) -> list[tuple[str, str, tuple]]:
 def stale() -> list[str]:
     """Names of notebooks that no longer match their sources."""
     problems = []
+    for extra in sorted(set(SOLUTIONS.glob("[0-9][0-9]_*.py")) - set(sources())):
+        problems.append(f"{extra.relative_to(ROOT)} has no row in rnn_attention/course.py: add one")
     for path in sources():
+        if not path.exists():
+            problems.append(f"{path.relative_to(ROOT)} is a row of rnn_attention/course.py but does not exist")
+            continue
         solution = path.with_suffix(".ipynb")
         if not solution.exists():
             problems.append(f"{solution.relative_to(ROOT)} is missing: run `make solutions`")

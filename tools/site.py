@@ -44,6 +44,8 @@ from site_html import INDEX_TEMPLATE, PAGE_STYLE, PAGE_TEMPLATE, SNAPSHOT_SCRIPT
 from site_pins import HTML_MANAGER, WIDGET_STATE_VERSION_MAJOR, check_pins
 from site_snapshots import WIDGET_STATE, add_widget_snapshots
 
+from rnn_attention import course
+
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
 COURSE_TITLE = "Attention over variable-length input"
@@ -161,7 +163,7 @@ def render_page(info: dict, nav: str) -> str:
 def build_site(out: Path | str = ROOT / "_site", solutions: Path | str = SOLUTIONS) -> list[Path]:
     """Write OUT/index.html and one page per executed solutions/NN_*.ipynb; return the files written."""
     out, solutions = Path(out), Path(solutions)
-    notebooks = sorted(solutions.glob("[0-9][0-9]_*.ipynb"))
+    notebooks = [path for row in course.NOTEBOOKS if (path := solutions / f"{row.stem}.ipynb").exists()]
     if not notebooks:
         raise FileNotFoundError(f"no NN_name.ipynb notebooks in {solutions}")
     out.mkdir(parents=True, exist_ok=True)
