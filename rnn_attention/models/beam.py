@@ -97,15 +97,17 @@ def _check_arguments(src, src_lengths, max_len, beam_size, length_penalty) -> No
         raise ValueError(f"src must be a (B, S) tensor of token ids, got {shape}")
     if not isinstance(src_lengths, torch.Tensor) or src_lengths.dim() != 1 or src_lengths.shape[0] != src.shape[0]:
         shape = tuple(src_lengths.shape) if isinstance(src_lengths, torch.Tensor) else type(src_lengths).__name__
-        raise ValueError(f"src_lengths must have shape (B,) = ({src.shape[0]},) for src of shape "
-                         f"{tuple(src.shape)}, got {shape}")
+        raise ValueError(
+            f"src_lengths must have shape (B,) = ({src.shape[0]},) for src of shape {tuple(src.shape)}, got {shape}"
+        )
     if src.shape[0] and (int(src_lengths.min()) < 1 or int(src_lengths.max()) > src.shape[1]):
         raise ValueError(f"src_lengths must lie between 1 and S = {src.shape[1]}, got {src_lengths.tolist()}")
 
 
 @torch.no_grad()
-def beam_search(model, src, src_lengths, max_len: int, beam_size: int = 4, length_penalty: float = 0.0,
-                trace: list | None = None):
+def beam_search(
+    model, src, src_lengths, max_len: int, beam_size: int = 4, length_penalty: float = 0.0, trace: list | None = None
+):
     """Beam search with `model` (a Seq2Seq): (tokens (B, T), scores (B,)).
 
     tokens are laid out as greedy_decode returns them (EOS included, PAD after
@@ -191,13 +193,22 @@ def beam_search(model, src, src_lengths, max_len: int, beam_size: int = 4, lengt
         # done: no alive hypothesis can still beat the best finished one. Its log-probability can only fall,
         # so the best it can reach is its score now divided by the largest lp of a length still to come
         if length < max_len:
-            largest_lp = max(float(length_penalty_factor(length + 1, length_penalty)),
-                             float(length_penalty_factor(max_len, length_penalty)))
+            largest_lp = max(
+                float(length_penalty_factor(length + 1, length_penalty)),
+                float(length_penalty_factor(max_len, length_penalty)),
+            )
             done = done | (best_score >= alive_scores[:, 0] / largest_lp)  # (B,): alive_scores[:, 0] is the best
 
         if trace is not None:
-            trace.append({"tokens": alive_tokens.clone(), "scores": alive_scores.clone(), "finished": first_k,
-                          "finished_scores": finished_scores, "done": done.clone()})
+            trace.append(
+                {
+                    "tokens": alive_tokens.clone(),
+                    "scores": alive_scores.clone(),
+                    "finished": first_k,
+                    "finished_scores": finished_scores,
+                    "done": done.clone(),
+                }
+            )
         if bool(done.all()):
             break
 
