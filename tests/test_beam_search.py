@@ -262,3 +262,37 @@ def test_bad_arguments_say_what_was_expected_and_what_was_given(arguments, phras
         model.beam_search(call.pop("src"), call.pop("src_lengths"), **call)
     for phrase in phrases:
         assert phrase in str(error.value)
+
+
+def sharpened_location_aware(seed):
+    """An untrained location_aware model whose weights alpha_i differ a lot between hypotheses (in the trained copy
+    models every hypothesis attends to about the same place at step i, so a missing reorder would go unseen)."""
+    torch.manual_seed(seed)
+    model = build_model(V, V, dict(emb_size=8, hidden_size=16, attn_size=8, attention="location_aware")).eval()
+    with torch.no_grad():
+        attention = model.decoder.attention
+        for weight, factor in (
+            (attention.W.weight, 6),
+            (attention.U.weight, 6),
+            (attention.F.weight, 3),
+            (attention.w.weight, 4),
+            (model.decoder.embedding.weight, 3),
+            (model.decoder.output.weight, 3),
+        ):
+            weight.mul_(factor)
+    return model
+
+
+@pytest.mark.parametrize("length_penalty", [0.0, 1.0])
+def test_the_previous_weights_follow_their_beam(length_penalty):
+    model = sharpened_location_aware(seed=1)
+    src, lengths, _ = copy_batch(8, seed=4)
+    tokens, scores = model.beam_search(src, lengths, MAX_LEN, beam_size=4, length_penalty=length_penalty)
+    lp = torch.tensor([((5 + n) / 6) ** length_penalty for n in lengths_of(tokens)], dtype=torch.float64)
+    expected = teacher_forced_log_prob(model, src, lengths, tokens) / lp
+    torch.testing.assert_close(scores.double(), expected, atol=1e-4, rtol=0)
+    for b, n in enumerate(lengths.tolist()):
+        alone, score = one_hypothesis_at_a_time(
+            model, src[b : b + 1, :n], lengths[b : b + 1], MAX_LEN, 4, length_penalty
+        )
+        assert tokens[b, : len(alone)].tolist() == alone and abs(float(scores[b]) - score) <= 1e-4
