@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from wrong_answers import assert_not_attempted, assert_passes, assert_rejected
+from wrong_answers import assert_not_attempted, assert_passes, assert_rejected, solution
 
 from rnn_attention.data import Vocab
 from rnn_attention.exercises import check_beam_step, check_normalised_score
@@ -171,6 +171,11 @@ def test_wrong_answer_is_rejected_with_its_mistake_named(check, fn, phrase):
 @pytest.mark.parametrize("check, fn", RIGHT, ids=[fn.__name__ for _, fn in RIGHT])
 def test_a_right_answer_passes(check, fn):
     assert_passes(check, fn)
+
+
+@pytest.mark.parametrize("check, name", [(check_beam_step, "beam_step"), (check_normalised_score, "normalised_score")])
+def test_the_notebooks_solution_passes(check, name):
+    assert_passes(check, solution("12_decoding", name))
 
 
 @pytest.mark.parametrize("check", [check_beam_step, check_normalised_score])
