@@ -19,6 +19,7 @@ from torch import nn
 
 from ..data.vocab import Vocab
 from ..masking import lengths_to_mask
+from .beam import beam_search
 from .decoder import Decoder
 from .encoder import Encoder
 from .kinds import build_attention, config_value
@@ -86,6 +87,15 @@ class Seq2Seq(nn.Module):
                 break
         attn = torch.stack(weights, dim=1) if weights else None  # (B, T, S)
         return torch.stack(tokens, dim=1), attn  # (B, T)
+
+    def beam_search(self, src, src_lengths, max_len: int, beam_size: int = 4, length_penalty: float = 0.0):
+        """Beam search (beam.py): tokens (B, T) laid out as greedy_decode's, scores (B,) = log p(Y | X) / lp(Y).
+
+        lp(Y) = ((5 + |Y|) / 6) ** length_penalty (Wu et al. 2016), |Y| counting
+        EOS; a larger length_penalty favours longer outputs. beam_size=1 is
+        greedy decoding.
+        """
+        return beam_search(self, src, src_lengths, max_len, beam_size=beam_size, length_penalty=length_penalty)
 
 
 def build_model(src_vocab_size: int, tgt_vocab_size: int, cfg) -> Seq2Seq:
