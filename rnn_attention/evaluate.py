@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import torch
 
+from .alignment import alignment_accuracy, alignment_error_rate, predicted_alignments  # noqa: F401
 from .data.vocab import Vocab
 
 __all__ = [

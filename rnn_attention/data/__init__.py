@@ -31,6 +31,7 @@ from .files import (
     write_files,
     write_tsv,
 )
+from .gold import gold_alignments
 from .tasks import GENERATOR_VERSION, SEED, SPLITS, TASKS, generate_all, generate_task
 from .vocab import Vocab, build_vocabs
 
@@ -51,6 +52,7 @@ __all__ = [
     "generate_all",
     "generate_files",
     "generate_task",
+    "gold_alignments",
     "load_parallel_tsv",
     "load_split",
     "load_task",
