@@ -20,6 +20,7 @@ from . import (
     notebook08,
     notebook09,
     notebook10,
+    notebook13,
 )
 from .core import *  # noqa: F403
 from .notebook00 import *  # noqa: F403
@@ -33,6 +34,7 @@ from .notebook07 import *  # noqa: F403
 from .notebook08 import *  # noqa: F403
 from .notebook09 import *  # noqa: F403
 from .notebook10 import *  # noqa: F403
+from .notebook13 import *  # noqa: F403
 
 __all__ = [
     *core.__all__,
@@ -47,4 +49,5 @@ __all__ = [
     *notebook08.__all__,
     *notebook09.__all__,
     *notebook10.__all__,
+    *notebook13.__all__,
 ]
