@@ -27,7 +27,7 @@ from collections.abc import Collection, Sequence
 
 import torch
 
-__all__ = ["predicted_alignments", "alignment_error_rate", "alignment_accuracy", "alignment_links"]
+__all__ = ["predicted_alignments", "alignment_error_rate", "alignment_accuracy", "alignment_links", "forced_attention"]
 
 
 def predicted_alignments(weights, target_length: int | None = None, source_length: int | None = None) -> list:
@@ -137,3 +137,30 @@ def alignment_accuracy(weights_or_predicted, gold) -> float:
     if scored == 0:
         raise ValueError("nothing to score: every gold set is empty")
     return right / scored
+
+
+@torch.no_grad()
+def forced_attention(model, pairs, vocabs, batch_size: int = 500) -> list[torch.Tensor]:
+    """The attention weights of each pair under forced decoding of its reference (teacher forcing).
+
+    As Luong et al. (2015, section 5.4) measured AER: the decoder reads the reference
+    target, not its own output, so every pair has exactly T_y + 1 rows (the last for
+    EOS) whatever the model would have written. Returns one (T_y + 1, T_x) CPU tensor
+    per pair, in the order of `pairs`; vocabs is (src_vocab, tgt_vocab).
+    """
+    from .evaluate import make_batch
+
+    model.eval()
+    device = next(model.parameters()).device
+    out: list[torch.Tensor | None] = [None] * len(pairs)
+    order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]))  # less padding
+    for start in range(0, len(order), batch_size):
+        indices = order[start : start + batch_size]
+        batch = make_batch([pairs[i] for i in indices], vocabs).to(device)
+        _, attn = model(batch.src, batch.src_lengths, batch.tgt_in, return_attention=True)  # (B, T, S)
+        if attn is None:
+            raise ValueError("this model has no attention weights to align")
+        for b, i in enumerate(indices):
+            source, target = pairs[i]
+            out[i] = attn[b, : len(target) + 1, : len(source)].float().cpu()  # (T_y + 1, T_x)
+    return out

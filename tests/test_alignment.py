@@ -111,3 +111,23 @@ def test_re_exported_from_evaluate_and_data():
 
 def test_the_module_docstring_example():
     assert alignment_error_rate([[{0}, {1}, {1}]], COPY_GOLD) == 0.33333333333333337
+
+
+def test_forced_attention_gives_each_pair_its_own_rows_and_columns(one_thread):
+    from rnn_attention.alignment import forced_attention
+    from rnn_attention.data import build_vocabs
+    from rnn_attention.models import build_model
+    from rnn_attention.train import get_config
+
+    torch.manual_seed(0)
+    pairs = [("6/15/2027", "2027-06-15"), ("1.2.1999", "1999-02-01"), ("15 févr. 2027", "2027-02-15")]
+    vocabs = build_vocabs(pairs)
+    cfg = get_config("ci", emb_size=8, hidden_size=16, attn_size=8, device="cpu")
+    model = build_model(len(vocabs[0]), len(vocabs[1]), cfg)
+    weights = forced_attention(model, pairs, vocabs, batch_size=2)
+    assert [tuple(w.shape) for w in weights] == [(11, 9), (11, 8), (11, 13)]  # T_y + 1 rows (EOS), T_x columns
+    for w, alone in zip(weights, (forced_attention(model, [pair], vocabs)[0] for pair in pairs)):
+        assert torch.allclose(w.sum(dim=-1), torch.ones(len(w)), atol=1e-5)
+        assert torch.allclose(w, alone, atol=1e-5)  # batching and padding change nothing
+    gold = [[{0}] * 10] * 3
+    assert 0.0 <= alignment_error_rate(weights, gold) <= 1.0
