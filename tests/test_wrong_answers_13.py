@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from wrong_answers import assert_not_attempted, assert_passes, assert_rejected
+from wrong_answers import assert_not_attempted, assert_passes, assert_rejected, solution
 
 from rnn_attention.alignment import alignment_error_rate
 from rnn_attention.exercises import check_alignment_error_rate, check_attentional_state
@@ -142,3 +142,10 @@ def test_a_right_answer_passes(check, fn):
 @pytest.mark.parametrize("check", [check_alignment_error_rate, check_attentional_state])
 def test_blank_is_not_attempted(check):
     assert_not_attempted(check)
+
+
+@pytest.mark.parametrize(
+    "check, name", [(check_alignment_error_rate, "aer_from_weights"), (check_attentional_state, "attentional_state")]
+)
+def test_the_notebook_solution_passes(check, name):
+    assert_passes(check, solution("13_alignments_tested", name))
