@@ -18,6 +18,7 @@ import contextlib
 
 import torch
 
+from .alignment import alignment_accuracy, alignment_error_rate, predicted_alignments  # noqa: F401
 from .data import PairDataset, collate
 from .data.vocab import Vocab
 from .decoding import decode, forbid_eos, force_eos, window_mask

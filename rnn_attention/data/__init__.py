@@ -33,6 +33,7 @@ from .files import (
     write_files,
     write_tsv,
 )
+from .gold import gold_alignments
 from .tasks import GENERATOR_VERSION, SEED, SPLITS, TASKS, generate_task
 from .vocab import Vocab, build_vocabs
 
@@ -52,6 +53,7 @@ __all__ = [
     "default_data_dir",
     "generate_files",
     "generate_task",
+    "gold_alignments",
     "load_parallel_tsv",
     "load_split",
     "load_task",
