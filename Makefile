@@ -61,11 +61,12 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab $(ROOT_FLAG) --port=$(PORT) --ServerApp.root_dir="$(CURDIR)" \
 		notebooks/00_the_question.ipynb
 
-# The linter first (ruff, configured in pyproject.toml), then one pytest run:
+# The linter and the formatter's check first (ruff, configured in pyproject.toml), then one pytest run:
 # nbval compares solutions/ strictly and runs notebooks/ lax (see conftest.py).
 # pytest exits 5 when it collected no test at all: that is a failure here, never a pass.
 test: $(STAMP)
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	@$(PY) -m pytest -n $(JOBS) --dist loadfile --nbval tests solutions notebooks; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests (exit 5)" >&2; exit 1; fi; \
 	exit $$status
@@ -103,7 +104,7 @@ browser-test: $(STAMP) site
 # Teachers: run a student's notebook in a sandbox and grade its functions with the course's checks.
 grade: $(STAMP)
 	@test -n "$(NB)" || { echo "usage: make grade NB=path/to/student_notebook.ipynb" >&2; exit 2; }
-	$(PY) tools/grade.py $(NB)
+	$(PY) tools/grade $(NB)
 
 # Teachers who grade with nbgrader: build/nbgrader/ (source/<assignment>/, nbgrader_config.py), from solutions/*.py.
 nbgrader: $(STAMP)

@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parent
 os.environ.setdefault("COURSE_PROFILE", "ci")
 os.environ.setdefault("PYTHONHASHSEED", "0")
 
+from rnn_attention import course  # noqa: E402  (after the environment it may read)
+
 
 def pytest_configure(config):
     """Default nbval options so that plain `pytest --nbval` does the right thing."""
@@ -35,9 +37,9 @@ def pytest_configure(config):
 NBVAL_OUTPUT_TIMEOUT_S = 60
 
 
-# The notebooks that train, longest first (measured in `make test`): they start before the quick
-# tests, so that neither worker is left with a long notebook at the end.
-LONGEST_FIRST = ("10", "08", "09", "06", "07")
+# The notebooks that train, longest first (measured in `make test`; `start_rank` in rnn_attention/course.py):
+# they start before the quick tests, so that neither worker is left with a long notebook at the end.
+LONGEST_FIRST = course.longest_first()
 
 
 def scheduling_scope(nodeid: str) -> str:

@@ -1,5 +1,7 @@
 """rnn_attention: the helper package of the course "Attention over variable-length input".
 
+Introduced in notebook 00.
+
 It grows notebook by notebook: what a notebook derives by hand, later
 notebooks import from here.
 """

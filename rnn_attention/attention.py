@@ -1,5 +1,7 @@
 """Attention modules: a fixed set of parameters that scores inputs of any length.
 
+Introduced in notebook 02 (the score a(s_{i-1}, h_j)); notebook 00 already calls AdditiveAttention.
+
 Every module here answers the course's question in code. Its parameters
 depend only on the sizes of the states (query_size, key_size, attn_size),
 never on the source length S. The weights alpha are *computed*, one per
@@ -159,7 +161,7 @@ class DotAttention(nn.Module):
         _check_tensor(keys, "keys", 3, "(B, S, Dk) = h_1..h_S")
         return keys  # (B, S, Dk)
 
-    def score(self, query, keys, projected_keys=None):
+    def score(self, query, keys):
         """e_ij = s^T h_j for every j: (B, D), (B, S, D) -> (B, S)."""
         if query.shape[-1] != keys.shape[-1]:
             raise ValueError(
@@ -169,7 +171,11 @@ class DotAttention(nn.Module):
         return torch.bmm(keys, query.unsqueeze(2)).squeeze(2)  # (B, S)
 
     def forward(self, query, keys, mask=None, projected_keys=None):
-        """Attend with query (B, D) over keys (B, S, D); return (context, attn_weights)."""
+        """Attend with query (B, D) over keys (B, S, D); return (context, attn_weights).
+
+        projected_keys is accepted so that every attention module is called the same way;
+        the dot score has nothing to precompute (project_keys returns the keys as they are).
+        """
         _check_inputs(query, keys, mask, None, None)
         return attend(self.score(query, keys), keys, mask)
 

@@ -1,5 +1,7 @@
 """Benchmark: why batched attention and precomputed keys matter, in milliseconds.
 
+Introduced in notebook 05.
+
 Run ``python -m rnn_attention.bench`` for a readable table, or add ``--json``
 to get one JSON object on the last line (``make bench`` prints the table).
 

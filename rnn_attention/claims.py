@@ -1,5 +1,7 @@
 """Claims: a sentence of the course that states a measured fact, printed with whether it holds.
 
+Introduced in notebook 01.
+
 A notebook never asserts in prose what its own results might contradict. Where
 the prose says "attention beats no attention on the longest inputs", a cell
 computes it and prints

@@ -1,5 +1,7 @@
 """Plane geometry for notebook 04: the convex hull of 2-D points, and whether a point lies in it.
 
+Introduced in notebook 04.
+
 A context vector c = sum_j alpha_j h_j is a convex combination, so it always lies in the hull of the h_j.
 """
 

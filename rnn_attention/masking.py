@@ -1,5 +1,7 @@
 """Masks for batches of different lengths, and a softmax that respects them.
 
+Introduced in notebook 03.
+
 A batch pads every sentence to the longest one. The padded positions are not
 part of the input, so attention must give them weight exactly 0. This module
 builds the boolean mask (True = real token) and a softmax that only

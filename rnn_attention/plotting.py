@@ -1,4 +1,7 @@
-"""Plots used across the course: one alignment heat map, used everywhere."""
+"""Plots used across the course: one alignment heat map, used everywhere.
+
+Introduced in notebook 04.
+"""
 
 from __future__ import annotations
 

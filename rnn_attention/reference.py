@@ -70,7 +70,11 @@ def _extrapolation_jobs():
 
 # notebook -> the (config, splits or None) of every model it shows (07 shows 06's model).
 NOTEBOOK_JOBS = {
-    "06": _dates_jobs, "07": _dates_jobs, "08": _length_jobs, "09": _score_jobs, "10": _extrapolation_jobs,
+    "06": _dates_jobs,
+    "07": _dates_jobs,
+    "08": _length_jobs,
+    "09": _score_jobs,
+    "10": _extrapolation_jobs,
 }
 
 
@@ -124,8 +128,11 @@ def train_jobs(jobs, out_dir: Path, workers: int = 2, verbose: bool = True) -> d
 def _entry(job: dict, run, path: Path) -> dict:
     """The manifest's record of one reference model."""
     info, history = run.info, run.history
-    learned = {k: v for k, v in json.loads(json.dumps(vars(run.cfg))).items()
-               if k not in ("profile", "max_seconds", "device", "num_threads", "data_dir", "progress", "valid_every")}
+    learned = {
+        k: v
+        for k, v in json.loads(json.dumps(vars(run.cfg))).items()
+        if k not in ("profile", "max_seconds", "device", "num_threads", "data_dir", "progress", "valid_every")
+    }
     return {
         "file": path.name,
         "sha256": file_sha256(path),
@@ -199,8 +206,10 @@ def compare(manifest: dict, key: str, run) -> list[str]:
     for metric, tolerance in allowed.items():
         got, want = run.info[metric], entry["metrics"][metric]
         if abs(got - want) > tolerance + 1e-12:
-            problems.append(f"{entry['file']}: {metric} {got:.4f}, the manifest says {want:.4f} "
-                            f"(allowed difference {tolerance:.4f}, the seeds' spread)")
+            problems.append(
+                f"{entry['file']}: {metric} {got:.4f}, the manifest says {want:.4f} "
+                f"(allowed difference {tolerance:.4f}, the seeds' spread)"
+            )
     return problems
 
 
@@ -208,8 +217,11 @@ def check(notebooks=None, folder: Path | None = None, workers: int = 2, verbose:
     """Train the reference models again from scratch and compare with the manifest; the problems found."""
     manifest = read_manifest(folder)
     jobs = notebook_jobs(notebooks)
-    problems = [f"no reference model for {job['cfg'].task}/{job['cfg'].attention} (key {job['key']})"
-                for job in jobs if job["key"] not in manifest["models"]]
+    problems = [
+        f"no reference model for {job['cfg'].task}/{job['cfg'].attention} (key {job['key']})"
+        for job in jobs
+        if job["key"] not in manifest["models"]
+    ]
     jobs = [job for job in jobs if job["key"] in manifest["models"]]
     with tempfile.TemporaryDirectory(prefix="reference-check-") as tmp:
         runs = train_jobs(jobs, Path(tmp), workers, verbose)
@@ -218,9 +230,11 @@ def check(notebooks=None, folder: Path | None = None, workers: int = 2, verbose:
         found = compare(manifest, job["key"], run)
         problems += found
         if verbose:
-            print(f"{'FAIL' if found else 'ok  '} {entry['file']}: exact match {run.info['exact_match']:.4f} "
-                  f"(manifest {entry['metrics']['exact_match']:.4f}), {run.info['seconds']:.0f} s "
-                  f"(manifest {entry['seconds']:.0f} s)")
+            print(
+                f"{'FAIL' if found else 'ok  '} {entry['file']}: exact match {run.info['exact_match']:.4f} "
+                f"(manifest {entry['metrics']['exact_match']:.4f}), {run.info['seconds']:.0f} s "
+                f"(manifest {entry['seconds']:.0f} s)"
+            )
     return problems
 
 
@@ -246,8 +260,10 @@ def verify(folder: Path | None = None, jobs=None) -> list[str]:
             problems.append(f"{entry['file']}: stored key {run.info.get('config_hash')!r}, manifest key {key!r}")
     for job in jobs if jobs is not None else all_jobs():
         if job["key"] not in manifest["models"]:
-            problems.append(f"notebook {'/'.join(job['notebooks'])} needs {job['cfg'].task}/{job['cfg'].attention} "
-                            f"seed {job['cfg'].seed} (key {job['key']}), which has no reference model")
+            problems.append(
+                f"notebook {'/'.join(job['notebooks'])} needs {job['cfg'].task}/{job['cfg'].attention} "
+                f"seed {job['cfg'].seed} (key {job['key']}), which has no reference model"
+            )
     return problems
 
 

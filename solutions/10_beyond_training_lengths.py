@@ -51,7 +51,7 @@ from rnn_attention.experiments.extrapolation import (
     run_extrapolation,
     settings,
 )
-from rnn_attention.models import LocationAwareContext, build_model, count_parameters
+from rnn_attention.models import LocationAwareKind, build_model, count_parameters
 from rnn_attention.plotting import plot_attention
 from rnn_attention.widgets import extrapolation_widget
 
@@ -97,7 +97,7 @@ print(f"test: {SETTINGS['n_test_per_count']} pairs for each k in {list(tests)}; 
 # %% [markdown]
 # ## 3. Four decoders, one difference
 #
-# As in notebook 08, the decoders share the encoder (a bidirectional GRU), the sizes, the data and the training budget; only the context module differs.
+# As in notebook 08, the decoders share the encoder (a bidirectional GRU), the sizes, the data and the training budget; only the kind of attention differs.
 #
 # | kind | weights $\alpha_{ij}$ from | can tell *where* it is by |
 # |---|---|---|
@@ -118,7 +118,7 @@ print(f"test: {SETTINGS['n_test_per_count']} pairs for each k in {list(tests)}; 
 # $f_{i2} = F_3 \alpha_{i-1,3} = 3$, $f_{i3} = F_2 = 2$, $f_{i4} = F_1 = 1$ and the others are 0:
 
 # %%
-att = LocationAwareContext(query_size=4, key_size=6, attn_size=5, filters=1, kernel_size=3)
+att = LocationAwareKind(query_size=4, key_size=6, attn_size=5, filters=1, kernel_size=3)
 with torch.no_grad():
     att.F.weight.copy_(torch.tensor([[[1.0, 2.0, 3.0]]]))  # F: (k=1, 1, r=3)
 prev = torch.tensor([[0.0, 0.0, 1.0, 0.0, 0.0]])  # alpha_{i-1}: (B=1, S=5)
@@ -147,7 +147,7 @@ def location_features(prev_weights, filters):
 check_location_features(location_features)
 
 # %% [markdown]
-# The parameters of the four context modules, for the sizes the models use: none of them grows with $T_x$, and the location layer's *is* its maximum length.
+# The parameters of the four kinds of attention, for the sizes the models use: none of them grows with $T_x$, and the location layer's *is* its maximum length.
 
 # %%
 configs = {kind: cfgs[0] for kind, cfgs in experiment_configs(test="longer").items()}  # the first seed's

@@ -36,9 +36,23 @@ def tiny_cfg(copy_task_dir):
     from rnn_attention.train import get_config
 
     def make(**changes):
-        base = dict(task="copy", emb_size=8, hidden_size=16, attn_size=8, batch_size=32, epochs=1, max_steps=3,
-                    max_seconds=20.0, valid_pairs=10, snapshot_every=2, probe_size=2, log_every=1, progress=False,
-                    device="cpu", data_dir=copy_task_dir)
+        base = dict(
+            task="copy",
+            emb_size=8,
+            hidden_size=16,
+            attn_size=8,
+            batch_size=32,
+            epochs=1,
+            max_steps=3,
+            max_seconds=20.0,
+            valid_pairs=10,
+            snapshot_every=2,
+            probe_size=2,
+            log_every=1,
+            progress=False,
+            device="cpu",
+            data_dir=copy_task_dir,
+        )
         return get_config("ci", **{**base, **changes})
 
     return make

@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from rnn_attention import course
 from rnn_attention.claims import claim, find_claims
 
 ROOT = Path(__file__).resolve().parents[1]
-SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
+if str(ROOT / "tools") not in sys.path:
+    sys.path.insert(0, str(ROOT / "tools"))
+
+import nbtext  # noqa: E402  (what the tools read in a notebook: the claims are in its printed text)
+
+SOLUTIONS = [ROOT / "solutions" / f"{row.stem}.ipynb" for row in course.NOTEBOOKS]
 
 
 def notebook_text(path: Path) -> str:
-    """All the text a notebook's code cells printed or displayed (stdout and text/plain)."""
-    nb = nbformat.read(path, as_version=4)
-    parts = []
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "stream" and output.get("name") == "stdout":
-                parts.append(output.get("text", ""))
-            elif "data" in output and "text/plain" in output["data"]:
-                parts.append(output["data"]["text/plain"])
-    return "\n".join(parts)
+    """What a notebook's code cells printed (nbtext.printed_text, the text make check-profile reads too)."""
+    return nbtext.printed_text(nbformat.read(path, as_version=4))
 
 
 def test_claim_prints_one_parseable_line(capsys):
@@ -53,6 +52,6 @@ def test_no_claim_printed_false(path):
 
 def test_the_training_notebooks_make_claims():
     # The claims test must not pass by finding nothing: each notebook that trains states what it measured.
-    for stem in ("06_training", "08_long_inputs", "09_other_scores"):
-        path = ROOT / "solutions" / f"{stem}.ipynb"
+    for row in course.training_notebooks():
+        path = ROOT / "solutions" / f"{row.stem}.ipynb"
         assert find_claims(notebook_text(path)), f"{path.name} prints no claim lines"

@@ -52,7 +52,9 @@ def test_generation_is_byte_identical_across_processes_and_hash_seeds(tmp_path, 
     env = dict(os.environ, PYTHONHASHSEED="987", LC_ALL="C", LANG="C")
     subprocess.run(
         [sys.executable, "-m", "rnn_attention.data", "--out", str(tmp_path), "--tasks", "dates"],
-        check=True, env=env, capture_output=True,
+        check=True,
+        env=env,
+        capture_output=True,
     )
     for split in D.SPLITS:
         rel = f"dates/{split}.tsv"
@@ -117,8 +119,11 @@ def test_splits_are_disjoint(splits):
         assert not keys["train"] & keys["test"], task
         assert not keys["valid"] & keys["test"], task
         targets = {split: {t for _, t in splits[task][split]} for split in D.SPLITS}
-        assert not (targets["train"] & targets["valid"] or targets["train"] & targets["test"]
-                    or targets["valid"] & targets["test"]), task
+        assert not (
+            targets["train"] & targets["valid"]
+            or targets["train"] & targets["test"]
+            or targets["valid"] & targets["test"]
+        ), task
 
 
 def test_no_source_has_two_targets(splits):

@@ -5,16 +5,21 @@ import torch
 
 from rnn_attention.data import Vocab, build_vocabs
 from rnn_attention.evaluate import (
+    accuracy_by_length,
     decode,
     decode_outputs,
+    exact_match,
     forbid_eos,
     force_eos,
+    greedy_outputs,
     item_accuracy,
     items_produced,
     make_batch,
     place_accuracy,
     split_dates,
     split_digit_groups,
+    token_accuracy,
+    translate,
     window_mask,
 )
 from rnn_attention.models import build_model
@@ -35,7 +40,9 @@ def test_forbid_eos_only_before_each_sentences_length():
     out = forbid_eos(logits, step=2, min_lengths=torch.tensor([1, 2, 3]))
     assert out[:, Vocab.EOS].tolist()[:2] == [5.0, 5.0]  # step 2 >= 1 and >= 2: allowed
     assert out[2, Vocab.EOS] == torch.finfo(torch.float32).min  # step 2 < 3: forbidden
-    assert torch.equal(out[:, :Vocab.EOS], logits[:, :Vocab.EOS]) and logits[2, Vocab.EOS] == 5.0  # no in-place change
+    assert (
+        torch.equal(out[:, : Vocab.EOS], logits[:, : Vocab.EOS]) and logits[2, Vocab.EOS] == 5.0
+    )  # no in-place change
     half = forbid_eos(logits.half(), 0, torch.tensor([1, 1, 1]))
     assert (half[:, Vocab.EOS] == torch.finfo(torch.float16).min).all()
 
@@ -114,5 +121,55 @@ def test_decode_outputs_keeps_the_pairs_order():
     model, vocabs = untrained("additive", seed=3)
     one_by_one = [decode_outputs(model, [pair], vocabs, oracle=True)[0] for pair in PAIRS]
     assert decode_outputs(model, PAIRS, vocabs, oracle=True, batch_size=2) == one_by_one
-    with pytest.raises(ValueError):
-        decode_outputs(model, [], vocabs)
+    assert decode_outputs(model, [], vocabs) == []  # no pairs, no outputs: as greedy_outputs (one loop)
+
+
+def spy_on_greedy_decode(monkeypatch, model, calls):
+    """Record the max_len and the model's mode of every greedy_decode call."""
+    real = model.greedy_decode
+
+    def spy(src, src_lengths, max_len, **controls):
+        calls.append((max_len, model.training))
+        return real(src, src_lengths, max_len, **controls)
+
+    monkeypatch.setattr(model, "greedy_decode", spy)
+
+
+def test_greedy_outputs_and_decode_outputs_are_one_loop(monkeypatch):
+    model, vocabs = untrained("additive", seed=3)
+    assert greedy_outputs(model, [], vocabs) == decode_outputs(model, [], vocabs) == []  # no pairs: no outputs
+    assert greedy_outputs(model, PAIRS, vocabs, max_len=4) == decode_outputs(model, PAIRS, vocabs, max_len=4)
+    calls = []
+    spy_on_greedy_decode(monkeypatch, model, calls)
+    # chunks of 2 by source length: ("a", "2"), ("ccc", "12") | ("abcab", "1;2"), ("abcabcabc", "1;2;33")
+    greedy_outputs(model, PAIRS, vocabs, batch_size=2)
+    assert [cap for cap, _ in calls] == [6 + 5, 6 + 5]  # one cap for every chunk: the longest target of all, + 5
+    calls.clear()
+    decode_outputs(model, PAIRS, vocabs, batch_size=2)
+    assert [cap for cap, _ in calls] == [2 + 10, 6 + 10]  # each chunk's longest target + extra_steps
+    calls.clear()
+    decode_outputs(model, PAIRS, vocabs, batch_size=2, max_len=50, oracle=True)
+    assert [cap for cap, _ in calls] == [2 + 1, 6 + 1]  # oracle lengths decide: the target's length, then EOS
+
+
+def test_evaluation_puts_every_module_back_in_its_mode(monkeypatch):
+    model, vocabs = untrained("additive")
+    calls = []
+    spy_on_greedy_decode(monkeypatch, model, calls)
+    evaluations = [
+        lambda: exact_match(model, PAIRS, vocabs),
+        lambda: token_accuracy(model, PAIRS, vocabs),
+        lambda: accuracy_by_length(model, PAIRS, vocabs, buckets=2),
+        lambda: greedy_outputs(model, PAIRS, vocabs),
+        lambda: decode_outputs(model, PAIRS, vocabs, oracle=True, window=(1, 1)),
+        lambda: translate(model, "abc", vocabs),
+    ]
+    for setting in ("train", "eval", "mixed"):
+        model.train(setting != "eval")
+        if setting == "mixed":
+            model.encoder.eval()  # each submodule gets its own mode back
+        modes = {name: module.training for name, module in model.named_modules()}
+        for evaluate in evaluations:
+            evaluate()
+            assert {name: module.training for name, module in model.named_modules()} == modes
+    assert calls and not any(training for _, training in calls)  # decoding itself always ran in eval mode

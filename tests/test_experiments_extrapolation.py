@@ -10,17 +10,34 @@ from rnn_attention.experiments.extrapolation import KINDS, format_tables, run_ex
 TINY_SETTINGS = dict(seeds=(0, 1), test_counts=(1, 2, 4), n_train_repeated=60, n_test_per_count=3, n_test_longer=40)
 TINY_MODEL = dict(emb_size=8, hidden_size=8, attn_size=8, max_steps=2, valid_pairs=5, snapshot_every=0, probe_size=1)
 
-LONGER_KEYS = {"lo", "hi", "n", "exact_match_mean", "exact_match_min", "exact_match_max", "item_accuracy_mean",
-               "oracle_item_accuracy_mean"}
-REPEATED_KEYS = {"k", "n", "exact_match_mean", "exact_match_min", "exact_match_max", "item_accuracy_mean",
-                 "oracle_item_accuracy_mean", "items_out_mean"}
+LONGER_KEYS = {
+    "lo",
+    "hi",
+    "n",
+    "exact_match_mean",
+    "exact_match_min",
+    "exact_match_max",
+    "item_accuracy_mean",
+    "oracle_item_accuracy_mean",
+}
+REPEATED_KEYS = {
+    "k",
+    "n",
+    "exact_match_mean",
+    "exact_match_min",
+    "exact_match_max",
+    "item_accuracy_mean",
+    "oracle_item_accuracy_mean",
+    "items_out_mean",
+}
 
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("runs")
-    result, runs = run_extrapolation("ci", out, verbose=False, return_runs=True, setting_changes=TINY_SETTINGS,
-                                     **TINY_MODEL)
+    result, runs = run_extrapolation(
+        "ci", out, verbose=False, return_runs=True, setting_changes=TINY_SETTINGS, **TINY_MODEL
+    )
     return out, result, runs
 
 
@@ -48,17 +65,25 @@ def test_every_model_trains_once_then_loads(tiny_run):
     out, result, runs = tiny_run
     assert all(len(runs[test][kind]) == 2 for test in runs for kind in KINDS)
     assert all(run.info["steps"] == 2 for test in runs for kind in KINDS for run in runs[test][kind])
-    again, runs_again = run_extrapolation("ci", out, verbose=False, return_runs=True, setting_changes=TINY_SETTINGS,
-                                          **TINY_MODEL)
+    again, runs_again = run_extrapolation(
+        "ci", out, verbose=False, return_runs=True, setting_changes=TINY_SETTINGS, **TINY_MODEL
+    )
     assert all(run.loaded for test in runs_again for kind in KINDS for run in runs_again[test][kind])
     assert again["repeated"] == result["repeated"] and again["longer"] == result["longer"]
 
 
 def test_the_cli_prints_json_last(tiny_run, monkeypatch, capsys):
     out, result, _ = tiny_run
-    monkeypatch.setitem(extrapolation.SETTINGS, "ci", {**extrapolation.SETTINGS["ci"], **TINY_SETTINGS,
-                        "longer": {**extrapolation.SETTINGS["ci"]["longer"], **TINY_MODEL},
-                        "repeated": {**extrapolation.SETTINGS["ci"]["repeated"], **TINY_MODEL}})
+    monkeypatch.setitem(
+        extrapolation.SETTINGS,
+        "ci",
+        {
+            **extrapolation.SETTINGS["ci"],
+            **TINY_SETTINGS,
+            "longer": {**extrapolation.SETTINGS["ci"]["longer"], **TINY_MODEL},
+            "repeated": {**extrapolation.SETTINGS["ci"]["repeated"], **TINY_MODEL},
+        },
+    )
     extrapolation.main(["--profile", "ci", "--out", str(out), "--json"])
     last = capsys.readouterr().out.strip().splitlines()[-1]
     printed = json.loads(last)
@@ -66,11 +91,26 @@ def test_the_cli_prints_json_last(tiny_run, monkeypatch, capsys):
 
 
 def test_summarise_gives_mean_min_max_over_seeds():
-    rows = summarise([[{"k": 1, "n": 2, "exact_match": 0.5, "item_accuracy": 0.5}],
-                      [{"k": 1, "n": 2, "exact_match": 1.0, "item_accuracy": 0.7}]], "k")
-    assert rows == [{"k": 1, "n": 2, "exact_match_mean": 0.75, "exact_match_min": 0.5, "exact_match_max": 1.0,
-                     "exact_match_per_seed": [0.5, 1.0], "item_accuracy_mean": pytest.approx(0.6),
-                     "item_accuracy_min": 0.5, "item_accuracy_max": 0.7}]
+    rows = summarise(
+        [
+            [{"k": 1, "n": 2, "exact_match": 0.5, "item_accuracy": 0.5}],
+            [{"k": 1, "n": 2, "exact_match": 1.0, "item_accuracy": 0.7}],
+        ],
+        "k",
+    )
+    assert rows == [
+        {
+            "k": 1,
+            "n": 2,
+            "exact_match_mean": 0.75,
+            "exact_match_min": 0.5,
+            "exact_match_max": 1.0,
+            "exact_match_per_seed": [0.5, 1.0],
+            "item_accuracy_mean": pytest.approx(0.6),
+            "item_accuracy_min": 0.5,
+            "item_accuracy_max": 0.7,
+        }
+    ]
 
 
 def test_settings_reject_unknown_names():

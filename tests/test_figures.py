@@ -23,6 +23,17 @@ def test_the_table_has_a_row_per_training_notebook():
 
 
 def test_render_shows_steps_cut_short_and_metrics():
-    table = figures.render([{"name": "x", "profile": "cpu", "machine": "m", "steps": 5, "steps_planned": 9,
-                             "seconds": 12.4, "exact_match": 0.98765}])
+    table = figures.render(
+        [
+            {
+                "name": "x",
+                "profile": "cpu",
+                "machine": "m",
+                "steps": 5,
+                "steps_planned": 9,
+                "seconds": 12.4,
+                "exact_match": 0.98765,
+            }
+        ]
+    )
     assert "| x | `cpu` | m | 5 of 9 | 12 s | exact match 0.988 |" in table

@@ -1,8 +1,7 @@
-"""tools/grade.py: runs a notebook in a worker and grades its functions with the course's own checks."""
+"""tools/grade: runs a notebook in a worker and grades its functions with the course's own checks."""
 
 import csv
 import hashlib
-import importlib.util
 import shutil
 import sys
 import time
@@ -12,10 +11,11 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("course_grade", ROOT / "tools" / "grade.py")
-grade = importlib.util.module_from_spec(_spec)
-sys.modules["course_grade"] = grade  # dataclasses look their module up there
-_spec.loader.exec_module(grade)
+if str(ROOT / "tools") not in sys.path:
+    sys.path.insert(0, str(ROOT / "tools"))
+
+import grade  # noqa: E402  (tools/grade/, the package)
+from grade.__main__ import main as grade_main  # noqa: E402
 
 
 def test_solutions_notebook_00_passes_every_exercise():
@@ -81,7 +81,7 @@ def test_exercises_without_a_check_line_are_reported_missing():
 def test_missing_notebook_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="no notebook at"):
         grade.grade(tmp_path / "absent.ipynb")
-    assert grade.main([str(tmp_path / "absent.ipynb")]) == 2
+    assert grade_main([str(tmp_path / "absent.ipynb")]) == 2
 
 
 # ---------------------------------------------------------------- notebooks that try to fake a pass
@@ -243,7 +243,7 @@ def test_a_notebook_cannot_rewrite_the_course_or_read_its_solutions(tmp_path, ca
     cheat, blank = tmp_path / "a" / "00_the_question.ipynb", tmp_path / "b" / "00_the_question.ipynb"
     nbformat.write(_cheat_rewrites_the_course(ROOT), cheat)
     blank.write_bytes(BLANK.read_bytes())
-    assert grade.main([str(cheat), str(blank), "--csv", str(tmp_path / "grades.csv"), "--isolation", "sandbox"]) == 0
+    assert grade_main([str(cheat), str(blank), "--csv", str(tmp_path / "grades.csv"), "--isolation", "sandbox"]) == 0
     out = capsys.readouterr().out
     assert _course_hash() == before, "the course's files changed"
     rows = list(csv.DictReader(open(tmp_path / "grades.csv", encoding="utf-8")))
@@ -265,7 +265,7 @@ def test_without_the_sandbox_a_rewritten_course_is_restored(tmp_path, monkeypatc
     shutil.copy(ROOT / "solutions" / "00_the_question.py", course / "solutions")
     before = (course / "rnn_attention" / "exercises" / "__init__.py").read_bytes()
     grade.course_exercises("00_the_question")  # the checks are imported from the real course first
-    monkeypatch.setattr(grade, "ROOT", course)
+    monkeypatch.setattr(grade.sandbox, "ROOT", course)  # the course copied for the worker, and protected
     cheat = tmp_path / "00_the_question.ipynb"
     nb = _cheat_rewrites_the_course(course)
     nb.cells.pop()  # reading the solutions works as your user: only the sandbox hides them
@@ -295,7 +295,7 @@ def test_corrupted_files_get_a_clear_row_and_the_batch_goes_on(tmp_path, capsys)
     broken.write_text('{"cells": [', encoding="utf-8")
     other = tmp_path / "not_a_notebook.ipynb"
     other.write_text("[1, 2, 3]", encoding="utf-8")
-    assert grade.main([str(broken), str(other), "--csv", str(tmp_path / "grades.csv")]) == 2
+    assert grade_main([str(broken), str(other), "--csv", str(tmp_path / "grades.csv")]) == 2
     out = capsys.readouterr().out
     assert out.count("could not be graded in full: not a valid notebook file") == 2, out
     rows = list(csv.DictReader(open(tmp_path / "grades.csv", encoding="utf-8")))

@@ -7,7 +7,7 @@ from rnn_attention.data.vocab import Vocab
 from rnn_attention.masking import lengths_to_mask
 from rnn_attention.models import (
     DECODERS,
-    AdditiveContext,
+    AdditiveKind,
     Decoder,
     Encoder,
     Seq2Seq,
@@ -204,10 +204,10 @@ def test_a_train_config_builds_the_same_model_as_a_dict():
 
 def test_encoder_and_decoder_can_be_built_from_pieces():
     enc = Encoder(V_SRC, E, H)
-    dec = Decoder(V_TGT, E, H, enc.output_size, AdditiveContext(H, enc.output_size, A))
+    dec = Decoder(V_TGT, E, H, enc.output_size, AdditiveKind(H, enc.output_size, A))
     model = Seq2Seq(enc, dec).eval()
     logits = model(*random_batch([3, 1]))
     assert logits.shape == (2, 6, V_TGT)
     assert (model.sos_idx, model.eos_idx, model.pad_idx) == (Vocab.SOS, Vocab.EOS, Vocab.PAD)
-    with pytest.raises(TypeError, match="attention must be a ContextModule"):
+    with pytest.raises(TypeError, match="attention must be an AttentionKind"):
         Decoder(V_TGT, E, H, enc.output_size, torch.nn.Linear(H, 2))

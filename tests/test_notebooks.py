@@ -77,7 +77,12 @@ def test_strip_solutions_keeps_hints_and_indentation():
 
 @pytest.mark.parametrize(
     "source, message",
-    [("    # BEGIN SOLUTION\n    x = 1\n", "without a matching"), ("x = 1\n# END SOLUTION\n", "without a '# BEGIN")],
+    [
+        ("    # BEGIN SOLUTION\n    x = 1\n", "without a matching"),
+        ("x = 1\n# END SOLUTION\n", "without a '# BEGIN"),
+        # nested: before the nested check, the first END closed the outer block and nothing complained
+        ("    # BEGIN SOLUTION\n    # BEGIN SOLUTION\n    x = 1\n    # END SOLUTION\n", "inside another"),
+    ],
 )
 def test_strip_solutions_rejects_unbalanced_markers(source, message):
     with pytest.raises(ValueError, match=message):

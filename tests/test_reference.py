@@ -59,9 +59,18 @@ def _tiny_reference(tmp_path, tiny_cfg, monkeypatch):
     path = folder / trained.path.name
     shutil.copy(trained.path, path)
     key = trained.info["config_hash"]
-    entry = {"file": path.name, "sha256": store.file_sha256(path), "task": "copy", "attention": cfg.attention,
-             "seed": 0, "seconds": 1.0, "steps": 4, "machine": "test machine", "config_hash": key,
-             "metrics": {"exact_match": trained.info["exact_match"]}}
+    entry = {
+        "file": path.name,
+        "sha256": store.file_sha256(path),
+        "task": "copy",
+        "attention": cfg.attention,
+        "seed": 0,
+        "seconds": 1.0,
+        "steps": 4,
+        "machine": "test machine",
+        "config_hash": key,
+        "metrics": {"exact_match": trained.info["exact_match"]},
+    }
     (folder / store.MANIFEST_NAME).write_text(json.dumps({"format": 1, "models": {key: entry}}), encoding="utf-8")
     monkeypatch.setattr(store, "REFERENCE_DIR", folder)
     monkeypatch.delenv(store.TRAIN_ENV, raising=False)
@@ -117,11 +126,13 @@ def test_verify_names_a_missing_file_an_unlisted_file_and_a_changed_one(tmp_path
 
 def test_tolerance_is_the_seed_spread_and_at_least_the_minimum():
     config = {"task": "numbers", "attention": "additive", "seed": 0}
-    manifest = {"models": {
-        "a": {"config": config, "metrics": {"exact_match": 0.90, "token_accuracy": 0.99}},
-        "b": {"config": {**config, "seed": 1}, "metrics": {"exact_match": 0.96, "token_accuracy": 0.995}},
-        "c": {"config": {**config, "attention": "none"}, "metrics": {"exact_match": 0.5, "token_accuracy": 0.9}},
-    }}
+    manifest = {
+        "models": {
+            "a": {"config": config, "metrics": {"exact_match": 0.90, "token_accuracy": 0.99}},
+            "b": {"config": {**config, "seed": 1}, "metrics": {"exact_match": 0.96, "token_accuracy": 0.995}},
+            "c": {"config": {**config, "attention": "none"}, "metrics": {"exact_match": 0.5, "token_accuracy": 0.9}},
+        }
+    }
     tol = reference.tolerances(manifest)
     assert tol["a"] == tol["b"] == pytest.approx((0.06, reference.MIN_TOLERANCE))
     assert tol["c"] == (reference.MIN_TOLERANCE, reference.MIN_TOLERANCE)

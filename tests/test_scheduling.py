@@ -26,8 +26,12 @@ def test_other_tests_are_grouped_by_file():
 
 
 def test_the_longest_notebooks_start_first():
-    ids = ["tests/test_models.py::t", "notebooks/00_the_question.ipynb::Cell 0",
-           "solutions/08_long_inputs.ipynb::Cell 0",
-           "notebooks/10_beyond_training_lengths.ipynb::Cell 0", "solutions/10_beyond_training_lengths.ipynb::Cell 0"]
+    ids = [
+        "tests/test_models.py::t",
+        "notebooks/00_the_question.ipynb::Cell 0",
+        "solutions/08_long_inputs.ipynb::Cell 0",
+        "notebooks/10_beyond_training_lengths.ipynb::Cell 0",
+        "solutions/10_beyond_training_lengths.ipynb::Cell 0",
+    ]
     items = sorted((SimpleNamespace(nodeid=i) for i in ids), key=root_conftest._start_rank)
     assert [i.nodeid for i in items] == [ids[3], ids[4], ids[2], ids[0], ids[1]]

@@ -13,10 +13,13 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# Loaded by path: `import site` would give the standard library's module.
+# Loaded by path: `import site` would give the standard library's module. It puts tools/ on sys.path for its
+# sibling modules, the pinned scripts (site_pins.py) and the widget snapshots (site_snapshots.py).
 _spec = importlib.util.spec_from_file_location("course_site", ROOT / "tools" / "site.py")
 course_site = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(course_site)
+import site_pins  # noqa: E402
+import site_snapshots  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
 
@@ -62,12 +65,16 @@ def test_widget_state_and_static_snapshot(site, path):
     out = site[0]
     nb = nbformat.read(path, as_version=4)
     views = [
-        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if course_site.WIDGET_VIEW in o.get("data", {})
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if site_snapshots.WIDGET_VIEW in o.get("data", {})
     ]
     if not views:
         pytest.skip(f"{path.name} displays no widget")
     page = (out / path.with_suffix(".html").name).read_text(encoding="utf-8")
-    assert course_site.WIDGET_STATE in page, "widget state is not embedded"
+    assert site_snapshots.WIDGET_STATE in page, "widget state is not embedded"
     assert '<div class="widget-snapshot">' in page
 
 
@@ -91,7 +98,7 @@ def test_snapshot_of_a_synthetic_widget():
     }
     nb = nbformat.v4.new_notebook()
     nb.metadata["widgets"] = {
-        course_site.WIDGET_STATE: {
+        site_snapshots.WIDGET_STATE: {
             "state": {k: {"state": v} for k, v in state.items()},
             "version_major": 2,
             "version_minor": 0,
@@ -100,12 +107,12 @@ def test_snapshot_of_a_synthetic_widget():
     view = nbformat.v4.new_output(
         "display_data",
         data={
-            course_site.WIDGET_VIEW: {"model_id": "box", "version_major": 2, "version_minor": 0},
+            site_snapshots.WIDGET_VIEW: {"model_id": "box", "version_major": 2, "version_minor": 0},
             "text/plain": "VBox()",
         },
     )
     nb.cells.append(nbformat.v4.new_code_cell("explorer.widget", outputs=[view]))
-    assert course_site.add_widget_snapshots(nb) == 1
+    assert site_snapshots.add_widget_snapshots(nb) == 1
     snapshot = nb.cells[0].outputs[1]["data"]["text/html"]
     assert "<b>source length T_x</b>: 7" in snapshot
     assert "<code>T_x = 7: 7 weights, sum = 1.000</code>" in snapshot
@@ -162,7 +169,7 @@ def _scripts(page: Path) -> list[dict]:
 def test_every_script_is_relative_or_pinned_with_integrity(site):
     """Each <script src> of each page: relative, or https with an exact version, sha384 integrity, crossorigin."""
     out, written, _ = site
-    pinned = {s.url: s.integrity for s in course_site.PINNED_SCRIPTS}
+    pinned = {s.url: s.integrity for s in site_pins.PINNED_SCRIPTS}
     loaded = set()
     for page in written:
         for script in _scripts(page):
@@ -200,15 +207,15 @@ def test_widget_pages_load_the_html_manager_after_require_js(site):
     for path in notebooks:
         srcs = [s["attrs"].get("src") for s in _scripts(out / path.with_suffix(".html").name)]
         has_widgets = "widgets" in nbformat.read(path, as_version=4).metadata
-        assert (course_site.HTML_MANAGER.url in srcs) == has_widgets, path.name
-        assert course_site.REQUIRE_JS.url in srcs and course_site.MATHJAX.url in srcs, path.name
+        assert (site_pins.HTML_MANAGER.url in srcs) == has_widgets, path.name
+        assert site_pins.REQUIRE_JS.url in srcs and site_pins.MATHJAX.url in srcs, path.name
         if has_widgets:
-            assert srcs.index(course_site.REQUIRE_JS.url) < srcs.index(course_site.HTML_MANAGER.url)
-    assert "defer" in course_site.HTML_MANAGER.tag("defer")
+            assert srcs.index(site_pins.REQUIRE_JS.url) < srcs.index(site_pins.HTML_MANAGER.url)
+    assert "defer" in site_pins.HTML_MANAGER.tag("defer")
 
 
 def test_pinned_constants_are_exact():
-    for script in course_site.PINNED_SCRIPTS:
+    for script in site_pins.PINNED_SCRIPTS:
         assert re.fullmatch(r"\d+\.\d+\.\d+", script.version), script
         # 48 bytes of SHA-384 are 64 base64 characters, no padding
         assert re.fullmatch(r"sha384-[A-Za-z0-9+/]{64}", script.integrity), script
@@ -222,13 +229,13 @@ def test_html_manager_fits_the_pinned_ipywidgets():
     declared = _version.__html_manager_version__  # "^1.0.1" for ipywidgets 8.1.9
     match = re.fullmatch(r"\^(\d+)\.(\d+)\.(\d+)", declared)
     assert match, f"unexpected range {declared!r}"
-    pinned = tuple(map(int, course_site.HTML_MANAGER.version.split(".")))
+    pinned = tuple(map(int, site_pins.HTML_MANAGER.version.split(".")))
     low = tuple(map(int, match.groups()))
-    assert pinned[0] == low[0] and pinned >= low, f"html-manager {course_site.HTML_MANAGER.version} outside {declared}"
+    assert pinned[0] == low[0] and pinned >= low, f"html-manager {site_pins.HTML_MANAGER.version} outside {declared}"
     for path in NOTEBOOKS:
-        state = nbformat.read(path, as_version=4).metadata.get("widgets", {}).get(course_site.WIDGET_STATE)
+        state = nbformat.read(path, as_version=4).metadata.get("widgets", {}).get(site_snapshots.WIDGET_STATE)
         if state is not None:
-            assert state["version_major"] == course_site.WIDGET_STATE_VERSION_MAJOR, path.name
+            assert state["version_major"] == site_pins.WIDGET_STATE_VERSION_MAJOR, path.name
 
 
 def test_pinned_hashes_match_the_npm_files():
@@ -239,30 +246,30 @@ def test_pinned_hashes_match_the_npm_files():
     folder = os.environ.get("COURSE_SITE_NPM_DIR")
     if not folder:
         pytest.skip("set COURSE_SITE_NPM_DIR to a folder of the pinned npm tarballs (tools/site.py --check-pins DIR)")
-    for script in course_site.PINNED_SCRIPTS:
-        tarball = (Path(folder) / course_site.tarball_name(script)).read_bytes()
-        assert course_site.sri(course_site.tarball_file(tarball, script.path)) == script.integrity, script.url
+    for script in site_pins.PINNED_SCRIPTS:
+        tarball = (Path(folder) / site_pins.tarball_name(script)).read_bytes()
+        assert site_pins.sri(site_pins.tarball_file(tarball, script.path)) == script.integrity, script.url
 
 
 def test_sri_and_tarball_helpers(tmp_path):
-    assert course_site.sri(b"") == "sha384-OLBgp1GsljhM2TJ+sbHjaiH9txEUvgdDTAzHv2P24donTt6/529l+9Ua0vFImLlb"
+    assert site_pins.sri(b"") == "sha384-OLBgp1GsljhM2TJ+sbHjaiH9txEUvgdDTAzHv2P24donTt6/529l+9Ua0vFImLlb"
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
         info = tarfile.TarInfo("package/dist/x.js")
         info.size = 5
         archive.addfile(info, io.BytesIO(b"x = 1"))
-    assert course_site.tarball_file(buffer.getvalue(), "dist/x.js") == b"x = 1"
+    assert site_pins.tarball_file(buffer.getvalue(), "dist/x.js") == b"x = 1"
     with pytest.raises(KeyError):
-        course_site.tarball_file(buffer.getvalue(), "dist/missing.js")
+        site_pins.tarball_file(buffer.getvalue(), "dist/missing.js")
     assert (
-        course_site.tarball_name(course_site.HTML_MANAGER)
-        == f"jupyter-widgets-html-manager-{course_site.HTML_MANAGER.version}.tgz"
+        site_pins.tarball_name(site_pins.HTML_MANAGER)
+        == f"jupyter-widgets-html-manager-{site_pins.HTML_MANAGER.version}.tgz"
     )
 
 
 def test_refuses_what_the_pinned_scripts_cannot_show(tmp_path):
     nb = nbformat.v4.new_notebook()
-    nb.metadata["widgets"] = {course_site.WIDGET_STATE: {"state": {}, "version_major": 1, "version_minor": 0}}
+    nb.metadata["widgets"] = {site_snapshots.WIDGET_STATE: {"state": {}, "version_major": 1, "version_minor": 0}}
     with pytest.raises(ValueError, match="widget state version 1"):
         course_site._check_renderable(nb, tmp_path / "10_old.ipynb")
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("```mermaid\ngraph LR; a-->b\n```")])

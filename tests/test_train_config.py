@@ -21,10 +21,31 @@ from rnn_attention.train import (
 # checkpoint would load for a different model: change a default only together with HASH_FORMAT,
 # then update this table and the pinned hashes below.
 PINNED_DEFAULTS = dict(
-    task="dates", decoder="bahdanau", attention="additive", emb_size=32, hidden_size=64, attn_size=64,
-    dropout=0.0, location_max_len=None, location_filters=8, location_kernel_size=11, batch_size=64, lr=3e-3,
-    warmup_steps=30, final_lr_ratio=0.05, epochs=10, max_steps=None, clip=1.0, seed=0,
-    amp=True, max_train_pairs=None, bucket=True, valid_pairs=500, snapshot_every=50, probe_size=4, log_every=10,
+    task="dates",
+    decoder="bahdanau",
+    attention="additive",
+    emb_size=32,
+    hidden_size=64,
+    attn_size=64,
+    dropout=0.0,
+    location_max_len=None,
+    location_filters=8,
+    location_kernel_size=11,
+    batch_size=64,
+    lr=3e-3,
+    warmup_steps=30,
+    final_lr_ratio=0.05,
+    epochs=10,
+    max_steps=None,
+    clip=1.0,
+    seed=0,
+    amp=True,
+    max_train_pairs=None,
+    bucket=True,
+    valid_pairs=500,
+    snapshot_every=50,
+    probe_size=4,
+    log_every=10,
 )
 PINNED_HASH_FORMAT = 3
 PINNED_HASHES = {  # config -> config_hash, computed once and written here literally
@@ -59,7 +80,13 @@ def test_every_profile_learns_the_same_model():
 
 def test_run_only_fields_are_marked_in_field_metadata():
     assert run_only_fields() == (
-        "profile", "max_seconds", "device", "num_threads", "data_dir", "progress", "valid_every"
+        "profile",
+        "max_seconds",
+        "device",
+        "num_threads",
+        "data_dir",
+        "progress",
+        "valid_every",
     )
     marked = [f.name for f in dataclasses.fields(TrainConfig) if f.metadata.get("run_only")]
     assert tuple(marked) == run_only_fields()
@@ -87,7 +114,8 @@ def test_key_holds_only_fields_off_their_default():
 
 def test_a_new_field_at_its_default_keeps_every_hash():
     Extended = dataclasses.make_dataclass(
-        "Extended", [("coverage_penalty", float, dataclasses.field(default=0.0))], bases=(TrainConfig,))
+        "Extended", [("coverage_penalty", float, dataclasses.field(default=0.0))], bases=(TrainConfig,)
+    )
     for base in (TrainConfig(), get_config("ci", task="numbers", attention="dot"), get_config("gpu")):
         grown = Extended(**dataclasses.asdict(base))
         assert config_hash(grown) == config_hash(base)
@@ -95,7 +123,8 @@ def test_a_new_field_at_its_default_keeps_every_hash():
         assert config_hash(dataclasses.replace(grown, coverage_penalty=0.5)) != config_hash(base)
     # a new run-only field never enters the key, whatever its value
     Run = dataclasses.make_dataclass(
-        "Run", [("log_dir", str, dataclasses.field(default="", metadata={"run_only": True}))], bases=(TrainConfig,))
+        "Run", [("log_dir", str, dataclasses.field(default="", metadata={"run_only": True}))], bases=(TrainConfig,)
+    )
     assert config_hash(Run(log_dir="/tmp/logs")) == config_hash(TrainConfig())
 
 

@@ -67,6 +67,29 @@ def test_callbacks_are_called_in_order_with_the_right_steps(tiny_cfg):
     assert history["step"] == list(range(1, 2 * n + 1))  # log_every=1
 
 
+class ModeRecorder(Callback):
+    """Writes down whether the model is in train mode after every step and every epoch (validation included)."""
+
+    def on_train_start(self, state):
+        self.state, self.training = state, []
+
+    def on_step_end(self, step, stats):
+        self.training.append(self.state.model.training)
+
+    def on_epoch_end(self, epoch, step):
+        self.training.append(self.state.model.training)
+
+
+def test_validation_leaves_the_model_in_train_mode(tiny_cfg):
+    cfg = tiny_cfg(epochs=2, max_steps=None, valid_pairs=5, snapshot_every=0)
+    model, loader, splits, vocabs = tiny_setup(cfg)
+    recorder = ModeRecorder()
+    history = fit(model, loader, cfg, CPU, callbacks=[recorder], valid_pairs=splits["valid"][:5], vocabs=vocabs)
+    assert len(history["valid_exact_match"]) == 2  # exact match ran after each epoch, before the recorder
+    assert recorder.training and all(recorder.training)
+    assert not model.training  # fit hands the trained model back in eval mode
+
+
 def test_max_steps_cuts_mid_epoch_without_an_epoch_end(tiny_cfg):
     cfg = tiny_cfg(epochs=3, max_steps=5, log_every=2, valid_pairs=0, snapshot_every=0)
     model, loader, _, _ = tiny_setup(cfg)
@@ -109,8 +132,15 @@ def test_callbacks_do_not_change_what_is_learned(tiny_cfg):
     fit(plain, loader, cfg, CPU)
     watched, loader, _, _ = tiny_setup(cfg)
     probe = pick_probe_pairs(splits["test"], 2)
-    fit(watched, loader, cfg, CPU, callbacks=[AlignmentSnapshots(probe, vocabs), Recorder()],
-        valid_pairs=splits["valid"][:10], vocabs=vocabs)
+    fit(
+        watched,
+        loader,
+        cfg,
+        CPU,
+        callbacks=[AlignmentSnapshots(probe, vocabs), Recorder()],
+        valid_pairs=splits["valid"][:10],
+        vocabs=vocabs,
+    )
     for (name, a), b in zip(plain.state_dict().items(), watched.state_dict().values()):
         assert torch.equal(a, b), name
 
@@ -131,8 +161,18 @@ def test_one_step_under_bfloat16_autocast_is_finite(tiny_cfg):
 
 def test_short_training_learns_to_copy(tiny_cfg):
     """A real (small) run: if learning were broken, accuracy would stay near chance (1/5)."""
-    cfg = tiny_cfg(hidden_size=32, emb_size=16, attn_size=16, epochs=20, max_steps=150, max_seconds=None, lr=1e-2,
-                   warmup_steps=10, valid_pairs=0, snapshot_every=0)
+    cfg = tiny_cfg(
+        hidden_size=32,
+        emb_size=16,
+        attn_size=16,
+        epochs=20,
+        max_steps=150,
+        max_seconds=None,
+        lr=1e-2,
+        warmup_steps=10,
+        valid_pairs=0,
+        snapshot_every=0,
+    )
     splits, vocabs = prepare_data(cfg)
     torch.manual_seed(0)
     model = build_model(len(vocabs[0]), len(vocabs[1]), cfg)

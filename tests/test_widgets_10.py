@@ -13,11 +13,19 @@ KINDS = ("additive", "none", "location", "location_aware")
 
 def fake_result():
     """The shape of run_extrapolation's result: in range the models are right, past it they are not."""
+
     def row(inside, **key):
         value = 0.95 if inside else 0.1
-        return {**key, "n": 10, "exact_match_mean": value, "exact_match_min": value - 0.05,
-                "exact_match_max": value + 0.05, "item_accuracy_mean": value, "oracle_item_accuracy_mean": value + 0.02,
-                "items_out_mean": 2.0}
+        return {
+            **key,
+            "n": 10,
+            "exact_match_mean": value,
+            "exact_match_min": value - 0.05,
+            "exact_match_max": value + 0.05,
+            "item_accuracy_mean": value,
+            "oracle_item_accuracy_mean": value + 0.02,
+            "items_out_mean": 2.0,
+        }
 
     repeated = {kind: [row(k <= 3, k=k) for k in range(1, 9)] for kind in KINDS}
     buckets = [(2, 30), (31, 60), (61, 70), (71, 80), (81, 95), (96, 111)]

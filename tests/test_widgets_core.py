@@ -17,4 +17,3 @@ def test_output_area_shows_the_text_line_and_one_figure():
     scores = score_length_widget()
     scores.length.value = 11
     assert scores.output.outputs[0]["text"].startswith("T_x = 11: 11 scores")
-

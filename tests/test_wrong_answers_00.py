@@ -48,20 +48,33 @@ def added_the_sizes(query_size, key_size, attn_size):
     return query_size + key_size + attn_size
 
 
+def divides_by_zero(query_size, key_size, attn_size):
+    return 1 / 0  # the student's error is reported, never raised into the notebook
+
+
+def count_in_one_product(query_size, key_size, attn_size):
+    return attn_size * (query_size + key_size + 1)
+
+
 WRONG = [
     (check_weighted_sum, plain_sum_without_weights, "plain sum of the h_j"),
     (check_weighted_sum, plain_average, "plain average"),
     (check_weighted_sum, divided_by_length, "divided by T_x"),
     (check_weighted_sum, summed_over_features, "sum over the positions j (dim 0)"),
-    (check_weighted_sum, terms_not_summed, "add them up over j"),
+    (check_weighted_sum, terms_not_summed, ("should have shape (4,)", "add them up over j")),
     (check_score_param_count, forgot_v_a, "v_a is missing"),
     (check_score_param_count, v_a_counted_as_one_number, "it holds A numbers, not 1"),
     (check_score_param_count, counted_biases, "have no bias"),
     (check_score_param_count, added_the_sizes, "multiply the sizes"),
+    (check_score_param_count, divides_by_zero, "your code raised ZeroDivisionError"),
 ]
 pytestmark = pytest.mark.usefixtures("one_thread")
 STEM = "00_the_question"
-RIGHT = [(check_weighted_sum, "weighted_sum"), (check_score_param_count, "count_score_params")]
+RIGHT = [
+    (check_weighted_sum, "weighted_sum"),
+    (check_score_param_count, "count_score_params"),
+    (check_score_param_count, count_in_one_product),
+]
 
 
 (

@@ -72,6 +72,17 @@ def no_axes_for_i_and_j(dec_states, projected_keys, W_a, v_a):
     return torch.tanh(_queries(dec_states, W_a) + projected_keys) @ v_a
 
 
+# Other right answers
+
+
+def additive_score_by_broadcasting(query, keys, W_a, U_a, v_a):
+    return torch.tanh((query @ W_a.T).unsqueeze(1) + keys @ U_a.T) @ v_a
+
+
+def score_matrix_by_broadcasting(dec_states, projected_keys, W_a, v_a):
+    return torch.tanh((dec_states @ W_a.T).unsqueeze(2) + projected_keys.unsqueeze(1)) @ v_a
+
+
 WRONG = [
     (check_additive_score, tanh_of_each_term, "tanh was applied to each term separately"),
     (check_additive_score, no_tanh, "the tanh is missing"),
@@ -88,7 +99,12 @@ WRONG = [
 ]
 pytestmark = pytest.mark.usefixtures("one_thread")
 STEM = "02_alignment_scores"
-RIGHT = [(check_additive_score, "additive_score"), (check_score_matrix, "score_matrix")]
+RIGHT = [
+    (check_additive_score, "additive_score"),
+    (check_additive_score, additive_score_by_broadcasting),
+    (check_score_matrix, "score_matrix"),
+    (check_score_matrix, score_matrix_by_broadcasting),
+]
 
 
 (

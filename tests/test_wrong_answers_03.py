@@ -88,6 +88,18 @@ def upcast_to_float32(scores, mask):
     return torch.softmax(_fill(scores, mask, torch.finfo(scores.dtype).min), dim=-1) * mask
 
 
+# Other right answers
+
+
+def softmax_minus_the_row_maximum(scores):
+    exps = torch.exp(scores - scores.max(dim=-1, keepdim=True).values)
+    return exps / exps.sum(dim=-1, keepdim=True)
+
+
+def filled_with_the_lowest_float_then_zeroed(scores, mask):
+    return torch.softmax(scores.masked_fill(~mask, torch.finfo(scores.dtype).min), dim=-1) * mask
+
+
 WRONG = [
     (check_stable_softmax, naive_exp, "Subtract the largest score of each row"),
     (check_stable_softmax, one_maximum_for_all_rows, "not one maximum for all rows"),
@@ -96,8 +108,12 @@ WRONG = [
     (check_stable_softmax, calls_torch_softmax, "write the softmax yourself"),
     (check_stable_softmax, calls_the_package_masked_softmax, "write the softmax yourself"),
     (check_stable_softmax, computes_in_float32, "the scores' own dtype"),
-    (check_masked_softmax, fill_with_minus_inf, "filling with -inf makes its softmax 0/0"),
-    (check_masked_softmax, zero_the_padding_after_the_softmax, "Zeroing the padded weights after the softmax"),
+    (check_masked_softmax, fill_with_minus_inf, ("all-padding row", "filling with -inf makes its softmax 0/0")),
+    (
+        check_masked_softmax,
+        zero_the_padding_after_the_softmax,
+        ("sum to 1", "Zeroing the padded weights after the softmax"),
+    ),
     (check_masked_softmax, fill_with_minus_1e9, "a fill constant such as -1e4 or -1e9 is not below every real score"),
     (check_masked_softmax, fill_with_minus_1e4, "a fill constant such as -1e4 or -1e9 is not below every real score"),
     (check_masked_softmax, float32_minimum_in_every_dtype, "must fit the scores' dtype"),
@@ -108,7 +124,12 @@ WRONG = [
 ]
 pytestmark = pytest.mark.usefixtures("one_thread")
 STEM = "03_softmax"
-RIGHT = [(check_stable_softmax, "stable_softmax"), (check_masked_softmax, "my_masked_softmax")]
+RIGHT = [
+    (check_stable_softmax, "stable_softmax"),
+    (check_stable_softmax, softmax_minus_the_row_maximum),
+    (check_masked_softmax, "my_masked_softmax"),
+    (check_masked_softmax, filled_with_the_lowest_float_then_zeroed),
+]
 
 
 (
@@ -120,5 +141,9 @@ RIGHT = [(check_stable_softmax, "stable_softmax"), (check_masked_softmax, "my_ma
 
 def test_other_right_answers_pass():
     assert_passes(check_stable_softmax, lambda s: torch.exp(s - torch.logsumexp(s, dim=-1, keepdim=True)))
-    assert_passes(check_masked_softmax, lambda s, m: torch.where(
-        m.any(-1, keepdim=True), torch.softmax(s.masked_fill(~m, torch.finfo(s.dtype).min), -1), 0) * m)
+    assert_passes(
+        check_masked_softmax,
+        lambda s, m: (
+            torch.where(m.any(-1, keepdim=True), torch.softmax(s.masked_fill(~m, torch.finfo(s.dtype).min), -1), 0) * m
+        ),
+    )

@@ -84,6 +84,21 @@ def bounds_per_position(enc_outputs):
     return enc_outputs.min(dim=1).values, enc_outputs.max(dim=1).values
 
 
+# Other right answers
+
+
+def context_by_bmm(attn_weights, enc_outputs):
+    return torch.bmm(attn_weights.unsqueeze(1), enc_outputs).squeeze(1)
+
+
+def gradients_as_an_outer_product(attn_weights, grad_context):
+    return attn_weights[:, None] * grad_context[None, :]
+
+
+def bounds_over_dim_0(enc_outputs):
+    return enc_outputs.min(0).values, enc_outputs.max(0).values
+
+
 WRONG = [
     (check_context_vector, plain_sum_of_the_states, "plain sum of the h_j"),
     (check_context_vector, plain_average_of_the_states, "plain average"),
@@ -105,8 +120,14 @@ WRONG = [
 ]
 pytestmark = pytest.mark.usefixtures("one_thread")
 STEM = "04_context_vector"
-RIGHT = [(check_context_vector, "context_vector"), (check_state_gradients, "state_gradients"),
-         (check_feature_bounds, "feature_bounds")]
+RIGHT = [
+    (check_context_vector, "context_vector"),
+    (check_context_vector, context_by_bmm),
+    (check_state_gradients, "state_gradients"),
+    (check_state_gradients, gradients_as_an_outer_product),
+    (check_feature_bounds, "feature_bounds"),
+    (check_feature_bounds, bounds_over_dim_0),
+]
 
 
 (

@@ -86,6 +86,10 @@ def integer_mask_of_the_batch(sequences):
     return padded, lengths_to_mask(torch.tensor([len(s) for s in sequences]), padded.shape[1]).long()
 
 
+def padded_with_ones_and_no_mask(sequences):
+    return pad_sequence(sequences, batch_first=True, padding_value=1.0), None
+
+
 # Exercise 5.3: attend sentence by sentence, cropped, and compare with one masked batch call
 
 
@@ -136,6 +140,22 @@ def contexts_not_put_back(attention, query, keys, lengths):
     return torch.zeros_like(contexts), weights
 
 
+# Other right answers
+
+
+def mask_by_comparison(lengths, max_len):
+    return torch.arange(max_len)[None, :] < lengths[:, None]
+
+
+def pad_then_mask_from_the_lengths(sequences):
+    padded = _padded(sequences)
+    return padded, lengths_to_mask(torch.tensor([len(s) for s in sequences]), padded.shape[1])
+
+
+def attend_sentence_by_sentence(attention, query, keys, lengths):
+    return _one_by_one(attention, query, keys, lengths)
+
+
 WRONG = [
     (check_make_mask, off_by_one, "off by one"),
     (check_make_mask, inverted, "the mask is inverted"),
@@ -151,6 +171,7 @@ WRONG = [
     (check_pad_batch, padded_with_ones, "pad with zeros"),
     (check_pad_batch, time_first, "batch_first=True"),
     (check_pad_batch, integer_mask_of_the_batch, "should have dtype torch.bool"),
+    (check_pad_batch, padded_with_ones_and_no_mask, "pad with zeros"),
     (check_one_by_one, one_masked_batch_call, "one sentence at a time"),
     (check_one_by_one, one_batch_call_without_the_mask, "one sentence at a time"),
     (check_one_by_one, not_cropped, "crop each sentence's keys to its own length"),
@@ -160,7 +181,14 @@ WRONG = [
 ]
 pytestmark = pytest.mark.usefixtures("one_thread")
 STEM = "05_batches"
-RIGHT = [(check_make_mask, "make_mask"), (check_pad_batch, "pad_batch"), (check_one_by_one, "attend_one_by_one")]
+RIGHT = [
+    (check_make_mask, "make_mask"),
+    (check_make_mask, mask_by_comparison),
+    (check_pad_batch, "pad_batch"),
+    (check_pad_batch, pad_then_mask_from_the_lengths),
+    (check_one_by_one, "attend_one_by_one"),
+    (check_one_by_one, attend_sentence_by_sentence),
+]
 
 
 (

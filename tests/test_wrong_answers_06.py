@@ -10,8 +10,19 @@ from rnn_attention.exercises import check_decoder_step, check_teacher_forcing
 # Exercise 6.1: one step from its pieces: alpha_i from s_{i-1}, s_i = GRU([E y; c_i], s_{i-1}), W_o [s_i; c_i; E y]
 
 
-def _step(decoder, y_prev, dec_state, enc_outputs, src_mask, projected_keys,
-          score_with_new=False, gru_order="ec", read_out="scE", mask=True, softmax=False):
+def _step(
+    decoder,
+    y_prev,
+    dec_state,
+    enc_outputs,
+    src_mask,
+    projected_keys,
+    score_with_new=False,
+    gru_order="ec",
+    read_out="scE",
+    mask=True,
+    softmax=False,
+):
     embedded = decoder.embedding(y_prev)
     context, attn_weights = decoder.attention(dec_state, enc_outputs, src_mask if mask else None, projected_keys)
     parts = {"e": embedded, "c": context}
@@ -92,6 +103,21 @@ def reads_them_off_a_collated_batch(tgt_ids, sos, eos):
     return batch.tgt_in[0], batch.tgt_out[0]
 
 
+# Other right answers
+
+
+def decoder_step_written_out(decoder, y_prev, dec_state, enc_outputs, src_mask, projected_keys):
+    embedded = decoder.embedding(y_prev)  # E y_{i-1}
+    context, attn_weights = decoder.attention(dec_state, enc_outputs, src_mask, projected_keys)  # from s_{i-1}
+    new_state = decoder.rnn(torch.cat([embedded, context], dim=-1), dec_state)  # s_i
+    logits = decoder.output(torch.cat([new_state, context, embedded], dim=-1))
+    return logits, new_state, attn_weights
+
+
+def teacher_forcing_with_int64_markers(tgt_ids, sos, eos):
+    return torch.cat([torch.tensor([sos]), tgt_ids]), torch.cat([tgt_ids, torch.tensor([eos])])
+
+
 WRONG = [
     (check_decoder_step, scored_with_the_new_state, "scored with the new state s_i"),
     (check_decoder_step, gru_reads_context_then_embedding, "the embedding first, then the context"),
@@ -111,7 +137,12 @@ WRONG = [
 ]
 pytestmark = pytest.mark.usefixtures("one_thread")
 STEM = "06_training"
-RIGHT = [(check_decoder_step, "decoder_step"), (check_teacher_forcing, "teacher_forcing")]
+RIGHT = [
+    (check_decoder_step, "decoder_step"),
+    (check_decoder_step, decoder_step_written_out),
+    (check_teacher_forcing, "teacher_forcing"),
+    (check_teacher_forcing, teacher_forcing_with_int64_markers),
+]
 
 
 (

@@ -72,14 +72,29 @@ def one_number_for_the_matrix(weights):
     return -_terms(weights).sum()
 
 
+# Other right answers
+
+
+def argmax_of_each_row(weights):
+    return weights.argmax(dim=-1)
+
+
+def entropy_with_xlogy(weights):
+    return -torch.special.xlogy(weights, weights).sum(dim=-1)
+
+
 WRONG = [
-    (check_hard_alignment, argmax_over_the_rows, "the source positions j run along the last axis"),
-    (check_hard_alignment, argmin, "that is the smallest weight"),
+    (
+        check_hard_alignment,
+        argmax_over_the_rows,
+        ("should have shape (3,)", "the source positions j run along the last axis"),
+    ),
+    (check_hard_alignment, argmin, "that is the smallest weight of each row"),
     (check_hard_alignment, the_largest_weights, "return their positions"),
     (check_hard_alignment, positions_from_one, "positions count from 0"),
     (check_hard_alignment, values_and_indices, ".indices for the positions"),
     (check_row_entropy, nan_for_zero_weights, "0 * log 0 = nan"),
-    (check_row_entropy, summed_over_the_rows, "one entropy per column"),
+    (check_row_entropy, summed_over_the_rows, ("should have shape", "one entropy per column")),
     (check_row_entropy, no_minus_sign, "keep the minus sign"),
     (check_row_entropy, in_bits, "the natural log"),
     (check_row_entropy, mean_instead_of_sum, "that is a mean over j"),
@@ -89,7 +104,12 @@ WRONG = [
 ]
 pytestmark = pytest.mark.usefixtures("one_thread")
 STEM = "07_alignments"
-RIGHT = [(check_hard_alignment, "hard_alignment"), (check_row_entropy, "row_entropy")]
+RIGHT = [
+    (check_hard_alignment, "hard_alignment"),
+    (check_hard_alignment, argmax_of_each_row),
+    (check_row_entropy, "row_entropy"),
+    (check_row_entropy, entropy_with_xlogy),
+]
 
 
 (

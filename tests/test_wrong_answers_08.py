@@ -80,10 +80,28 @@ def percentages(sources, targets, outputs, buckets):
     return _by_bucket(sources, targets, outputs, buckets, scale=100.0)
 
 
+# Other right answers
+
+
+def cut_then_pad_with_zero_weights(location, s_0, T_x):
+    scores = location.W(s_0)  # (B, L)
+    L = scores.shape[1]
+    weights = torch.softmax(scores[:, : min(T_x, L)], dim=-1)
+    return torch.cat([weights, weights.new_zeros(weights.shape[0], max(T_x - L, 0))], dim=1)
+
+
+def exact_match_bucket_by_bucket(sources, targets, outputs, buckets):
+    return _by_bucket(sources, targets, outputs, buckets)
+
+
 WRONG = [
     (check_first_step_weights, softmax_over_all_L_then_cut, "Cut the scores to the sentence's T_x positions first"),
     (check_first_step_weights, cut_the_scores_only, "what do the others get?"),
-    (check_first_step_weights, score_0_past_max_len, "no row of W, no parameter at all"),
+    (
+        check_first_step_weights,
+        score_0_past_max_len,
+        ("positions past L got weight", "no row of W, no parameter at all"),
+    ),
     (check_first_step_weights, positions_wrap_around, "no row of W, no parameter at all"),
     (check_first_step_weights, refuses_a_long_source, "The model does not refuse a long source"),
     (check_first_step_weights, calls_the_module, "not by calling location"),
@@ -96,7 +114,12 @@ WRONG = [
 ]
 pytestmark = pytest.mark.usefixtures("one_thread")
 STEM = "08_long_inputs"
-RIGHT = [(check_first_step_weights, "first_step_weights"), (check_exact_match_by_bucket, "exact_match_by_bucket")]
+RIGHT = [
+    (check_first_step_weights, "first_step_weights"),
+    (check_first_step_weights, cut_then_pad_with_zero_weights),
+    (check_exact_match_by_bucket, "exact_match_by_bucket"),
+    (check_exact_match_by_bucket, exact_match_bucket_by_bucket),
+]
 
 
 (

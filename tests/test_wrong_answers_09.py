@@ -86,6 +86,22 @@ def calls_the_package(X, W_q, W_k):
     return scaled_dot_product_attention(Q, K, K)[1]
 
 
+# Other right answers
+
+
+def general_score_by_einsum(query, keys, W):
+    return torch.einsum("bq,qk,bsk->bs", query, W, keys)
+
+
+def scaled_dot_scores_by_matmul(query, keys):
+    return query @ keys.transpose(1, 2) / math.sqrt(query.shape[-1])
+
+
+def self_attention_weights_written_out(X, W_q, W_k):
+    Q, K = X @ W_q, X @ W_k
+    return torch.softmax(Q @ K.transpose(1, 2) / math.sqrt(W_q.shape[1]), dim=-1)
+
+
 WRONG = [
     (check_general_score, W_transposed, "that is s^T W^T h_j"),
     (check_general_score, dot_score_without_W, "that is the dot score"),
@@ -96,7 +112,7 @@ WRONG = [
     (check_scaled_dot_scores, divided_by_d, "divides by sqrt(d)"),
     (check_scaled_dot_scores, scaled_by_the_number_of_keys, "not the number of keys S"),
     (check_scaled_dot_scores, keys_times_queries, "rows are the queries i"),
-    (check_self_attention_weights, softmax_over_the_queries, "softmax over the last dimension"),
+    (check_self_attention_weights, softmax_over_the_queries, ("must sum to 1", "softmax over the last dimension")),
     (check_self_attention_weights, not_scaled, "not divided by sqrt(d)"),
     (check_self_attention_weights, scaled_by_the_input_size, "not the input size E"),
     (check_self_attention_weights, inputs_without_projections, "not the inputs X themselves"),
@@ -104,8 +120,14 @@ WRONG = [
 ]
 pytestmark = pytest.mark.usefixtures("one_thread")
 STEM = "09_other_scores"
-RIGHT = [(check_general_score, "general_score"), (check_scaled_dot_scores, "scaled_dot_scores"),
-         (check_self_attention_weights, "self_attention_weights")]
+RIGHT = [
+    (check_general_score, "general_score"),
+    (check_general_score, general_score_by_einsum),
+    (check_scaled_dot_scores, "scaled_dot_scores"),
+    (check_scaled_dot_scores, scaled_dot_scores_by_matmul),
+    (check_self_attention_weights, "self_attention_weights"),
+    (check_self_attention_weights, self_attention_weights_written_out),
+]
 
 
 (

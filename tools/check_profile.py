@@ -5,7 +5,7 @@
 Tests run the notebooks with the small `ci` profile only. A student gets `cpu`
 (or `gpu` on CUDA), with other step budgets, so a claim that holds under `ci`
 may not hold there. This tool executes solutions/NN_*.py (by default the
-notebooks that train: 06 to the last) with COURSE_PROFILE=PROFILE in a fresh
+notebooks that train, rnn_attention/course.py) with COURSE_PROFILE=PROFILE in a fresh
 kernel each, writes the executed copies to artifacts/profile-PROFILE/, and
 prints per notebook its time, its claims and whether they held. It exits 1
 when a cell raised or a claim printed False. Its summary is written to
@@ -21,20 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import nbbuild  # noqa: E402  (the sibling module: one way to read and execute a notebook source)
+import nbbuild  # the sibling modules: one way to read and execute a notebook source,
+import nbtext  # and what the tools read in a notebook
+
+from rnn_attention import course  # noqa: E402
 
 ROOT = nbbuild.ROOT
-TRAINING_NOTEBOOKS = ("06", "07", "08", "09", "10")
-
-
-def notebook_text(nb) -> str:
-    """Everything the code cells printed to stdout, in order."""
-    return "\n".join(
-        output.get("text", "")
-        for cell in nb.cells
-        for output in cell.get("outputs", [])
-        if output.get("output_type") == "stream" and output.get("name") == "stdout"
-    )
+TRAINING_NOTEBOOKS = tuple(row.number for row in course.training_notebooks())
 
 
 def check(profile: str, prefixes: list[str]) -> dict:
@@ -58,9 +51,13 @@ def check(profile: str, prefixes: list[str]) -> dict:
             error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
         seconds = time.perf_counter() - start
         (out_dir / path.with_suffix(".ipynb").name).write_text(nbbuild.dumps(nb), encoding="utf-8")
-        claims = find_claims(notebook_text(nb))
-        report[path.stem] = {"seconds": round(seconds, 1), "claims": claims, "error": error,
-                             "results": find_results(notebook_text(nb))}
+        claims = find_claims(nbtext.printed_text(nb))
+        report[path.stem] = {
+            "seconds": round(seconds, 1),
+            "claims": claims,
+            "error": error,
+            "results": find_results(nbtext.printed_text(nb)),
+        }
         for statement, holds in claims:
             print(f"   {'ok   ' if holds else 'FALSE'} {statement}")
         print(f"   {seconds:.0f} s, {len(claims)} claims" + (f", ERROR {error}" if error else ""), flush=True)
@@ -83,8 +80,10 @@ def main(argv: list[str]) -> int:
     path.write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     failed = [name for name, r in report.items() if r["error"] or not all(h for _, h in r["claims"])]
     total = sum(r["seconds"] for r in report.values())
-    print(f"check-profile {profile}: {len(report)} notebooks in {total:.0f} s; "
-          + ("all claims hold" if not failed else f"FAILED: {failed}"))
+    print(
+        f"check-profile {profile}: {len(report)} notebooks in {total:.0f} s; "
+        + ("all claims hold" if not failed else f"FAILED: {failed}")
+    )
     return 1 if failed or not report else 0
 
 

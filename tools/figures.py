@@ -18,6 +18,12 @@ from pathlib import Path
 
 import nbformat
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import nbtext  # the sibling module: what the tools read in a notebook (here, its printed text)
+
+from rnn_attention import course
+
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 BEGIN, END = "<!-- figures:begin (make figures) -->", "<!-- figures:end -->"
@@ -29,18 +35,14 @@ def notebook_results(path: Path) -> list[dict]:
     """The result records printed by one executed notebook."""
     from rnn_attention.claims import find_results
 
-    nb = nbformat.read(path, as_version=4)
-    text = "\n".join(
-        o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "stream"
-    )
-    return find_results(text)
+    return find_results(nbtext.printed_text(nbformat.read(path, as_version=4)))
 
 
 def all_results() -> list[dict]:
     """ci results from solutions/, then each results/profile-*.json, in notebook order."""
     records = []
-    for path in sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb")):
-        records += notebook_results(path)
+    for row in course.NOTEBOOKS:
+        records += notebook_results(ROOT / "solutions" / f"{row.stem}.ipynb")
     for path in sorted((ROOT / "results").glob("profile-*.json")):
         report = json.loads(path.read_text(encoding="utf-8"))
         if report.get("profile") == "ci":

@@ -15,7 +15,6 @@ replaced by a stub that raises NotImplementedError, outputs cleared.
 from __future__ import annotations
 
 import os
-import re
 import sys
 import time
 from pathlib import Path
@@ -23,13 +22,15 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from nbtext import BEGIN, END, HINT  # the solution markers (the sibling module: what the tools read in a notebook)
+
+from rnn_attention import course
+
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
 NOTEBOOKS = ROOT / "notebooks"
-
-BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION\s*$")
-END = re.compile(r"^[ \t]*# END SOLUTION\s*$")
-HINT = re.compile(r"^[ \t]*# HINT:?\s?(?P<text>.*)$")
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 LANGUAGE_INFO = {"name": "python", "pygments_lexer": "ipython3"}
@@ -38,8 +39,8 @@ EXEC_ENV = {"COURSE_PROFILE": "ci", "PYTHONHASHSEED": "0"}
 
 
 def sources() -> list[Path]:
-    """The notebook sources, in course order."""
-    return sorted(SOLUTIONS.glob("[0-9][0-9]_*.py"))
+    """The notebook sources, in course order (the rows of rnn_attention/course.py)."""
+    return [SOLUTIONS / f"{row.stem}.py" for row in course.NOTEBOOKS]
 
 
 def read_source(path: Path) -> nbformat.NotebookNode:
@@ -73,6 +74,8 @@ def strip_solutions(source: str, where: str = "") -> str:
         hints: list[str] = []
         i += 1
         while i < len(lines) and not END.match(lines[i]):
+            if BEGIN.match(lines[i]):  # as nbgrader's ClearSolutions: a block inside a block is an error
+                raise ValueError(f"{where}: '# BEGIN SOLUTION' inside another solution block")
             hint = HINT.match(lines[i])
             if hint:
                 hints.append(hint["text"])
@@ -156,7 +159,12 @@ def cell_signature(nb: nbformat.NotebookNode) -> list[tuple[str, str, tuple]]:
 def stale() -> list[str]:
     """Names of notebooks that no longer match their sources."""
     problems = []
+    for extra in sorted(set(SOLUTIONS.glob("[0-9][0-9]_*.py")) - set(sources())):
+        problems.append(f"{extra.relative_to(ROOT)} has no row in rnn_attention/course.py: add one")
     for path in sources():
+        if not path.exists():
+            problems.append(f"{path.relative_to(ROOT)} is a row of rnn_attention/course.py but does not exist")
+            continue
         solution = path.with_suffix(".ipynb")
         if not solution.exists():
             problems.append(f"{solution.relative_to(ROOT)} is missing: run `make solutions`")

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import re
 import sys
 from pathlib import Path
 
@@ -33,11 +32,11 @@ import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import nbbuild  # noqa: E402  (the sibling module: how a notebook source is read)
+import nbbuild  # the sibling modules: how a notebook source is read,
+import nbtext  # what the tools read in a notebook
 
 ROOT = nbbuild.ROOT
 DEFAULT_OUT = ROOT / "build" / "nbgrader"
-HINT = re.compile(r"^(?P<indent>[ \t]*)# HINT:?\s?(?P<text>.*)$")
 
 CONFIG = '''\
 """nbgrader configuration of the course "Attention over variable-length input" (written by make nbgrader)."""
@@ -69,18 +68,12 @@ def split_exercise(source: str) -> tuple[str, str, str] | None:
         return None
     tree = ast.parse(source)
     last = tree.body[-1] if tree.body else None
-    call = last.value if isinstance(last, ast.Expr) else None
-    if not (
-        isinstance(call, ast.Call)
-        and isinstance(call.func, ast.Name)
-        and call.func.id.startswith("check_")
-        and len(call.args) == 1
-        and isinstance(call.args[0], ast.Name)
-    ):
+    call = nbtext.check_call(last)
+    if call is None:
         raise ValueError(f"an exercise cell must end with its check call, check_x(function):\n{source}")
     lines = source.split("\n")
     solution = "\n".join(lines[: last.lineno - 1]).rstrip()
-    return solution, call.func.id, call.args[0].id
+    return solution, *call
 
 
 def hints_above(solution: str) -> str:
@@ -89,18 +82,18 @@ def hints_above(solution: str) -> str:
     block: list[str] | None = None
     hints: list[str] = []
     for line in solution.split("\n"):
-        if nbbuild.BEGIN.match(line):
+        if nbtext.BEGIN.match(line):
             block, hints = [line], []
             continue
         if block is None:
             out.append(line)
             continue
-        hint = HINT.match(line)
+        hint = nbtext.HINT.match(line)
         if hint:
             hints.append(f"{hint['indent']}# Hint: {hint['text']}")
         else:
             block.append(line)
-        if nbbuild.END.match(line):
+        if nbtext.END.match(line):
             out.extend(hints)
             out.extend(block)
             block = None

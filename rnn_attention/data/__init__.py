@@ -1,5 +1,7 @@
 """Data for the course: task generators, vocabularies, batching and a real-corpus loader.
 
+Introduced in notebook 06.
+
 >>> from rnn_attention.data import load_split, build_vocabs, PairDataset, make_loader
 >>> train = load_split("dates", "train")             # [(source, target), ...]
 >>> src_vocab, tgt_vocab = build_vocabs(train)       # character level
@@ -31,7 +33,8 @@ from .files import (
     write_files,
     write_tsv,
 )
-from .tasks import GENERATOR_VERSION, SEED, SPLITS, TASKS, generate_all, generate_task
+from .gold import gold_alignments
+from .tasks import GENERATOR_VERSION, SEED, SPLITS, TASKS, generate_task
 from .vocab import Vocab, build_vocabs
 
 __all__ = [
@@ -48,9 +51,9 @@ __all__ = [
     "compare_files",
     "count_items",
     "default_data_dir",
-    "generate_all",
     "generate_files",
     "generate_task",
+    "gold_alignments",
     "load_parallel_tsv",
     "load_split",
     "load_task",

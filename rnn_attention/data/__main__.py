@@ -1,5 +1,7 @@
 """Command line: ``python -m rnn_attention.data --out data/`` writes every task's files.
 
+Introduced in notebook 06.
+
 ``--check`` compares the files in ``--out`` with a fresh generation instead of writing
 (exit status 1 and the differing paths when they differ).
 """

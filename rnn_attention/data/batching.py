@@ -1,5 +1,7 @@
 """Turning pairs of strings into padded batches of ids for teacher forcing.
 
+Introduced in notebook 06.
+
 ``PairDataset`` encodes each pair once; ``collate`` pads a list of items into a
 :class:`Batch`; ``BucketBatchSampler`` puts sources of similar length together so
 that less of every batch is padding. Shapes: B batch, S source length, T target
@@ -213,9 +215,7 @@ def make_loader(
 ) -> DataLoader:
     """A DataLoader of Batches: length-bucketed by default, reproducible from ``seed``."""
     if bucket:
-        sampler = BucketBatchSampler(
-            dataset.src_lengths, batch_size, shuffle=shuffle, seed=seed, drop_last=drop_last
-        )
+        sampler = BucketBatchSampler(dataset.src_lengths, batch_size, shuffle=shuffle, seed=seed, drop_last=drop_last)
         return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate, num_workers=num_workers)
     generator = torch.Generator().manual_seed(seed)
     return DataLoader(

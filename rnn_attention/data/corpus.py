@@ -58,9 +58,7 @@ def load_parallel_tsv(
         raise ValueError(f"max_pairs must be >= 0 or None, got {max_pairs}")
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(
-            f"no corpus at {path}: download one yourself (see data/README.md, 'Real corpora')"
-        )
+        raise FileNotFoundError(f"no corpus at {path}: download one yourself (see data/README.md, 'Real corpora')")
     pairs: list[tuple[str, str]] = []
     n_read = 0  # non-blank lines, before the length filter
     with path.open("rb") as f:

@@ -1,5 +1,7 @@
 """Data derived at run time from the committed splits: repeated dates, and sources cut to a length.
 
+Introduced in notebook 10.
+
 Notebook 10 trains on short inputs and tests on longer ones. Nothing here is
 written to data/: every set is made from a split of a committed task by code,
 deterministically from a seed, so it is the same on every machine and run.
@@ -18,7 +20,12 @@ import random
 from collections.abc import Sequence
 
 __all__ = [
-    "SOURCE_SEPARATOR", "TARGET_SEPARATOR", "repeat_pairs", "repeated_by_count", "count_items", "sources_at_most",
+    "SOURCE_SEPARATOR",
+    "TARGET_SEPARATOR",
+    "repeat_pairs",
+    "repeated_by_count",
+    "count_items",
+    "sources_at_most",
 ]
 
 SOURCE_SEPARATOR = " ; "  # between the k dates of a source
@@ -57,8 +64,9 @@ def repeat_pairs(pairs: Sequence[Pair], counts: Sequence[int], n: int, seed: int
     return out
 
 
-def repeated_by_count(pairs: Sequence[Pair], counts: Sequence[int], n_per_count: int,
-                      seed: int = 0) -> dict[int, list[Pair]]:
+def repeated_by_count(
+    pairs: Sequence[Pair], counts: Sequence[int], n_per_count: int, seed: int = 0
+) -> dict[int, list[Pair]]:
     """{k: n_per_count pairs of exactly k items} for every k in counts (a test set per count)."""
     return {int(k): repeat_pairs(pairs, [k], n_per_count, seed) for k in counts}
 

@@ -1,5 +1,7 @@
 """Reading and writing the task files: data/<task>/<split>.tsv, manifest.json, README.md.
 
+Introduced in notebook 06.
+
 The files are a cache of :func:`generate_task`: ``load_split`` reads them when they
 are there and otherwise generates the same pairs in memory, so the course works
 from a plain ``pip install`` too, and never downloads anything.
@@ -96,9 +98,7 @@ def load_split(task: str, split: str, data_dir: str | os.PathLike | None = None)
     else:
         path = Path(data_dir) / task / f"{split}.tsv"
         if not path.is_file():
-            raise FileNotFoundError(
-                f"{path} not found: write it with 'python -m rnn_attention.data --out {data_dir}'"
-            )
+            raise FileNotFoundError(f"{path} not found: write it with 'python -m rnn_attention.data --out {data_dir}'")
     return read_tsv(path)
 
 
@@ -199,7 +199,7 @@ def render_readme(data: dict[str, dict[str, Sequence[Pair]]], manifest: dict) ->
         "symbols missing from train, and the sha256 of the file; plus the seed, the generator "
         "version and the library versions.",
         "",
-        "In Python: `from rnn_attention.data import load_split; pairs = load_split(\"dates\", \"train\")` "
+        'In Python: `from rnn_attention.data import load_split; pairs = load_split("dates", "train")` '
         "(a list of `(source, target)`). Without these files (a plain `pip install`), "
         "`load_split` generates the same pairs in memory.",
         "",
@@ -260,7 +260,7 @@ def render_readme(data: dict[str, dict[str, Sequence[Pair]]], manifest: dict) ->
         "order of length, so each length appears in each split in proportion (8:1:1).",
         "- Every source determines its target: a test checks that no source string appears "
         "with two targets, in the files and over every date of a leap year in every pattern. "
-        "Dates always have four-digit years (CLDR \"short\" patterns with `yy` are given `y`), "
+        'Dates always have four-digit years (CLDR "short" patterns with `yy` are given `y`), '
         "and the US month-first numeric forms (`M/d/y`) are used only when they cannot be read "
         "day-first: the day is above 12 or equals the month. So `4/1/2038` always means "
         "4 January 2038 (the day-first reading of es, fr, it, pt, nl, de and en_GB).",

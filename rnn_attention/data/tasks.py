@@ -1,5 +1,7 @@
 """Deterministic generators for the course's four tasks: copy, reverse, dates, numbers.
 
+Introduced in notebook 06.
+
 Every task is made from a seed by code, with Babel (CLDR date patterns and month and
 weekday names) and num2words (number words) doing the language work, so nothing is
 downloaded and running the generator twice gives the same pairs. Only integer
@@ -18,7 +20,7 @@ import datetime as _dt
 import hashlib
 import random
 import string
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 
 from babel import Locale
 from babel.dates import format_date, get_date_format
@@ -243,9 +245,7 @@ def numbers_pool(n: int, seed: int = SEED) -> list[Item]:
 # ---------------------------------------------------------------------------- splits
 
 
-def split_items(
-    items: Sequence[Item], sizes: dict[str, int], rng: random.Random
-) -> dict[str, list[Pair]]:
+def split_items(items: Sequence[Item], sizes: dict[str, int], rng: random.Random) -> dict[str, list[Pair]]:
     """Split a pool into train/valid/test, disjoint on keys and stratified by source length.
 
     Items sharing a key form one group and go to one split. The group with the longest
@@ -302,8 +302,3 @@ def generate_task(task: str, seed: int = SEED) -> dict[str, list[Pair]]:
     else:
         pool = numbers_pool(n, seed)
     return split_items(pool, sizes, task_rng(task + ":split", seed))
-
-
-def generate_all(tasks: Iterable[str] = TASKS, seed: int = SEED) -> dict[str, dict[str, list[Pair]]]:
-    """Generate several tasks, keyed by task name in the order given."""
-    return {task: generate_task(task, seed) for task in tasks}

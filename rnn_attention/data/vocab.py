@@ -1,5 +1,7 @@
 """Vocabulary: maps symbols (characters, or words for real corpora) to integer ids and back.
 
+Introduced in notebook 06.
+
 The four special tokens have fixed ids in every vocabulary, so models and losses can
 rely on them: ``PAD=0`` (padding, ignored by the loss), ``SOS=1`` (start of the
 target), ``EOS=2`` (end of the target), ``UNK=3`` (a symbol not seen in training).
@@ -63,9 +65,7 @@ class Vocab:
         """Split a text into this vocabulary's symbols (characters, or whitespace words)."""
         return _split(text, self.level)
 
-    def encode(
-        self, text: str, add_sos: bool = False, add_eos: bool = False, strict: bool = False
-    ) -> list[int]:
+    def encode(self, text: str, add_sos: bool = False, add_eos: bool = False, strict: bool = False) -> list[int]:
         """Map a text to ids; unknown symbols give UNK, or a ValueError when ``strict``."""
         ids = [self.SOS] if add_sos else []
         for pos, sym in enumerate(self.tokens(text)):
@@ -161,9 +161,7 @@ def _split(text: str, level: str) -> list[str]:
     return list(text) if level == "char" else text.split()
 
 
-def build_vocabs(
-    pairs: Sequence[tuple[str, str]], level: str = "char", min_freq: int = 1
-) -> tuple[Vocab, Vocab]:
+def build_vocabs(pairs: Sequence[tuple[str, str]], level: str = "char", min_freq: int = 1) -> tuple[Vocab, Vocab]:
     """Build the source and the target vocabulary from (training) pairs."""
     return (
         Vocab.build((s for s, _ in pairs), level=level, min_freq=min_freq),

@@ -15,7 +15,7 @@ A failed comparison shows the row and position where the answer is furthest
 off (`expect_close`); a known wrong answer gets its own message
 (`name_the_mistake`); and `Watch` hands the student's function tensors that
 refuse, during the call, what an exercise forbids (the package's reference,
-torch.softmax, a loop). tools/grade.py calls the student's function in another
+torch.softmax, a loop). tools/grade calls the student's function in another
 process, so a check may only pass picklable arguments and must learn everything
 from what the call returns or raises.
 """
@@ -42,6 +42,10 @@ __all__ = [
     "Watch",
     "Watched",
 ]
+
+
+# The symbol that starts each printed verdict line; tools/grade/report.py reads these lines back.
+VERDICT_SYMBOLS = {"passed": "\u2705", "failed": "\u274c", "not attempted": "\u23f3"}
 
 
 class CheckFailed(AssertionError):
@@ -78,8 +82,7 @@ def run_check(name: str, check, *args) -> CheckResult:
         result = CheckResult(name, "failed", f"your code raised {type(error).__name__}: {error}")
     else:
         result = CheckResult(name, "passed", f"passed: {detail}" if detail else "passed.")
-    symbol = {"passed": "\u2705", "failed": "\u274c", "not attempted": "\u23f3"}[result.status]
-    print(f"{symbol} {name} {result.message}")
+    print(f"{VERDICT_SYMBOLS[result.status]} {name} {result.message}")
     return result
 
 
@@ -87,7 +90,7 @@ def call(fn, *args, hints: dict[str, str] | None = None):
     """fn(*args); an error whose message contains a key of `hints` fails with that hint added.
 
     Matching the message, not the type, works also where the function runs in
-    another process (tools/grade.py), where the error comes back by name.
+    another process (tools/grade), where the error comes back by name.
     """
     try:
         return fn(*args)
@@ -197,8 +200,10 @@ def _same(value, other, atol: float) -> bool:
             return True
         return bool(torch.allclose(value.detach().double(), other.detach().double(), atol=atol, rtol=0, equal_nan=True))
     if isinstance(other, (tuple, list)):
-        return isinstance(value, (tuple, list)) and len(value) == len(other) and all(
-            _same(v, o, atol) for v, o in zip(value, other)
+        return (
+            isinstance(value, (tuple, list))
+            and len(value) == len(other)
+            and all(_same(v, o, atol) for v, o in zip(value, other))
         )
     if other is None or isinstance(value, torch.Tensor):
         return value is other
@@ -235,11 +240,26 @@ def name_the_mistake(value, expected, mistakes: dict, atol: float = 1e-5) -> Non
 # plain ones: they compute like any tensor, and every torch operation on them (or
 # on tensors made from them) first asks their `Watch` whether it is allowed. A
 # refused one raises CheckFailed *during the call*, so it also works where the
-# function runs in another process (tools/grade.py pickles the arguments: a
+# function runs in another process (tools/grade pickles the arguments: a
 # Watch travels with its tensors, by value, and resolves what it refuses there).
 
-_METADATA = {"__get__", "__set__", "dim", "size", "__len__", "__reduce_ex__", "numel", "stride", "__repr__",
-             "__format__", "is_contiguous", "element_size", "is_floating_point", "is_complex", "__hash__"}
+_METADATA = {
+    "__get__",
+    "__set__",
+    "dim",
+    "size",
+    "__len__",
+    "__reduce_ex__",
+    "numel",
+    "stride",
+    "__repr__",
+    "__format__",
+    "is_contiguous",
+    "element_size",
+    "is_floating_point",
+    "is_complex",
+    "__hash__",
+}
 
 
 def _resolve(path: str):

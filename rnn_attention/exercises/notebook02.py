@@ -58,16 +58,25 @@ def check_additive_score(additive_score) -> CheckResult:
             what = f"scores for B={batch}, T_x={length}"
             expect_shape(given, expected.shape, what)
             projected_query, projected_keys = query @ W.T, keys @ U.T  # (B, A), (B, S, A)
-            name_the_mistake(given, expected, {
-                "tanh was applied to each term separately; e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j): add the two "
-                "terms first, then one tanh":
-                    (torch.tanh(projected_query).unsqueeze(1) + torch.tanh(projected_keys)) @ v,
-                "the tanh is missing: e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j)":
-                    (projected_query.unsqueeze(1) + projected_keys) @ v,
-                "v_a^T comes after the tanh: e_ij = v_a^T tanh(...), not tanh(v_a^T (...))":
-                    torch.tanh((projected_query.unsqueeze(1) + projected_keys) @ v),
-                _BROADCAST: lambda: torch.tanh(projected_query + projected_keys) @ v,
-            })
+            name_the_mistake(
+                given,
+                expected,
+                {
+                    "tanh was applied to each term separately; e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j): add the two "
+                    "terms first, then one tanh": (
+                        torch.tanh(projected_query).unsqueeze(1) + torch.tanh(projected_keys)
+                    )
+                    @ v,
+                    "the tanh is missing: e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j)": (
+                        projected_query.unsqueeze(1) + projected_keys
+                    )
+                    @ v,
+                    "v_a^T comes after the tanh: e_ij = v_a^T tanh(...), not tanh(v_a^T (...))": torch.tanh(
+                        (projected_query.unsqueeze(1) + projected_keys) @ v
+                    ),
+                    _BROADCAST: lambda: torch.tanh(projected_query + projected_keys) @ v,
+                },
+            )
             expect_close(given, expected, what)
 
         for batch, length in ((1, 3), (4, 4), (2, 5), (3, 17), (2, 300)):
@@ -91,25 +100,42 @@ def check_score_matrix(score_matrix) -> CheckResult:
                 expected = torch.stack(
                     [attention.score(dec_states[:, i], keys, projected_keys) for i in range(steps)], dim=1
                 )  # (B, T, S)
-                given = watch.done(call(fn, watch.wrap(dec_states), watch.wrap(projected_keys), W, v, hints={
-                    "must match the size": "W_a s_i for all i is (B, T, A) and U_a h_j is (B, S, A): give the first "
-                    "an axis for j, (B, T, 1, A), and the keys one for i, (B, 1, S, A)"
-                }))
+                given = watch.done(
+                    call(
+                        fn,
+                        watch.wrap(dec_states),
+                        watch.wrap(projected_keys),
+                        W,
+                        v,
+                        hints={
+                            "must match the size": "W_a s_i for all i is (B, T, A) and U_a h_j is (B, S, A): give the first "
+                            "an axis for j, (B, T, 1, A), and the keys one for i, (B, 1, S, A)"
+                        },
+                    )
+                )
                 projected_queries = dec_states @ W.T  # (B, T, A)
             what = f"score matrix for B={batch}, T_y={steps}, T_x={length}"
             if isinstance(given, torch.Tensor) and tuple(given.shape) == (batch, length, steps) and steps != length:
                 raise CheckFailed(f"{what} has shape (B, S, T); rows are the decoder steps i: (B, T, S)")
             expect_shape(given, expected.shape, what)
             summed = projected_queries.unsqueeze(2) + projected_keys.unsqueeze(1)  # (B, T, S, A)
-            name_the_mistake(given, expected, {
-                "the matrix is transposed: row i holds the scores of decoder step i over the positions j, (B, T, S)":
-                    lambda: expected.transpose(1, 2),
-                "every row was scored with the first decoder state; step i has its own s_i, dec_states[:, i]":
-                    lambda: expected[:, :1].expand_as(expected),
-                "tanh was applied to each term separately; add W_a s_i and U_a h_j first, then one tanh":
-                    (torch.tanh(projected_queries).unsqueeze(2) + torch.tanh(projected_keys).unsqueeze(1)) @ v,
-                "v_a^T comes after the tanh: e_ij = v_a^T tanh(W_a s_i + U_a h_j)": torch.tanh(summed @ v),
-            })
+            name_the_mistake(
+                given,
+                expected,
+                {
+                    "the matrix is transposed: row i holds the scores of decoder step i over the positions j, (B, T, S)": lambda: (
+                        expected.transpose(1, 2)
+                    ),
+                    "every row was scored with the first decoder state; step i has its own s_i, dec_states[:, i]": lambda: (
+                        expected[:, :1].expand_as(expected)
+                    ),
+                    "tanh was applied to each term separately; add W_a s_i and U_a h_j first, then one tanh": (
+                        torch.tanh(projected_queries).unsqueeze(2) + torch.tanh(projected_keys).unsqueeze(1)
+                    )
+                    @ v,
+                    "v_a^T comes after the tanh: e_ij = v_a^T tanh(W_a s_i + U_a h_j)": torch.tanh(summed @ v),
+                },
+            )
             expect_close(given, expected, what)
 
         for batch, steps, length in ((1, 2, 3), (2, 4, 7), (2, 6, 1), (2, 5, 5)):

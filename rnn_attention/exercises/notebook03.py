@@ -27,8 +27,14 @@ _OWN_SOFTMAX = (
 _SOFTMAXES = {
     path: _OWN_SOFTMAX
     for path in (
-        "torch:softmax", "torch:Tensor.softmax", "torch.nn.functional:softmax", "torch.special:softmax",
-        "torch:_softmax", "torch:log_softmax", "torch:Tensor.log_softmax", "torch.nn.functional:log_softmax",
+        "torch:softmax",
+        "torch:Tensor.softmax",
+        "torch.nn.functional:softmax",
+        "torch.special:softmax",
+        "torch:_softmax",
+        "torch:log_softmax",
+        "torch:Tensor.log_softmax",
+        "torch.nn.functional:log_softmax",
         "torch.special:log_softmax",
     )
 }
@@ -52,24 +58,39 @@ def check_stable_softmax(stable_softmax) -> CheckResult:
             ("scores -1000, -1001", torch.tensor([[-1000.0, -1001.0]])),
             # rows whose scales differ by orders of magnitude: each needs its own maximum
             ("rows (1000, 999, 998) and (1, 2, 3)", torch.tensor([[1000.0, 999.0, 998.0], [1.0, 2.0, 3.0]])),
-            ("three rows of three, around 1000, 1 and -1000",
-             torch.tensor([[1000.0, 999.0, 998.0], [1.0, 2.0, 3.0], [-1000.0, -1001.0, -1002.0]])),
+            (
+                "three rows of three, around 1000, 1 and -1000",
+                torch.tensor([[1000.0, 999.0, 998.0], [1.0, 2.0, 3.0], [-1000.0, -1001.0, -1002.0]]),
+            ),
             ("float16 scores 10, 11, 12", torch.tensor([[10.0, 11.0, 12.0]], dtype=torch.float16)),
         ]
         for what, scores in cases:
             watch = Watch(refused_ops=_SOFTMAXES, refused_code={"rnn_attention.masking:masked_softmax": _OWN_SOFTMAX})
-            given = watch.done(call(fn, watch.wrap(scores), hints={"must match the size": (
-                "scores.max(dim=-1) drops the row axis: keep it (keepdim=True), so that each row subtracts its own "
-                "maximum"
-            )}))
+            given = watch.done(
+                call(
+                    fn,
+                    watch.wrap(scores),
+                    hints={
+                        "must match the size": (
+                            "scores.max(dim=-1) drops the row axis: keep it (keepdim=True), so that each row subtracts its own "
+                            "maximum"
+                        )
+                    },
+                )
+            )
             what = f"the softmax of {what}"
             expect_shape(given, scores.shape, what)
             expected = torch.softmax(scores, dim=-1)
             if scores.dim() == 2 and scores.shape[0] > 1:
-                name_the_mistake(given, expected, {
-                    "the softmax ran over the rows (dim 0); it runs over the last axis, one softmax per row":
-                        torch.softmax(scores, dim=0),
-                })
+                name_the_mistake(
+                    given,
+                    expected,
+                    {
+                        "the softmax ran over the rows (dim 0); it runs over the last axis, one softmax per row": torch.softmax(
+                            scores, dim=0
+                        ),
+                    },
+                )
             finite = torch.isfinite(given).all(dim=-1)
             if not finite.all() and finite.any():
                 raise CheckFailed(

@@ -36,12 +36,15 @@ def check_make_mask(make_mask) -> CheckResult:
 
     def check(fn):
         long_batch = torch.randint(1, 41, (300,), generator=torch.Generator().manual_seed(51)).tolist()
+
         def one_case(lengths, max_len):
             expected = lengths_to_mask(torch.tensor(lengths), max_len)  # (B, S)
             watch = Watch(
-                refused_code={"rnn_attention.masking:lengths_to_mask": (
-                    "this exercise asks you to build the mask yourself, not with the package's lengths_to_mask"
-                )},
+                refused_code={
+                    "rnn_attention.masking:lengths_to_mask": (
+                        "this exercise asks you to build the mask yourself, not with the package's lengths_to_mask"
+                    )
+                },
                 refused_ops=_ONE_AT_A_TIME,
                 int_index=_NO_LOOP.format(how="lengths[b]"),
                 budget=60,
@@ -50,19 +53,29 @@ def check_make_mask(make_mask) -> CheckResult:
             given = watch.done(fn(watch.wrap(torch.tensor(lengths)), max_len))
             what = f"the mask for lengths {lengths if len(lengths) < 10 else '(300 lengths)'}, max_len {max_len}"
             B, longest = len(lengths), max(lengths)
-            expect_shape(given, (B, max_len), what, {
-                (max_len, B): "rows are sentences: (B, max_len)",
-                (B, longest): "the mask has max_len columns, the padded length S, not the longest of these lengths",
-            })
+            expect_shape(
+                given,
+                (B, max_len),
+                what,
+                {
+                    (max_len, B): "rows are sentences: (B, max_len)",
+                    (B, longest): "the mask has max_len columns, the padded length S, not the longest of these lengths",
+                },
+            )
             if given.dtype == torch.bool:
                 positions = torch.arange(max_len)
-                name_the_mistake(given, expected, {
-                    "off by one: position j counts from 0, so sentence b's real positions are 0 .. lengths[b] - 1 "
-                    "(j < lengths[b], not <=)": positions[None, :] <= torch.tensor(lengths)[:, None],
-                    "the mask is inverted: True marks the real tokens, False the padding": ~expected,
-                    "the mask is transposed: row b is sentence b, column j position j, (B, max_len)":
-                        lambda: expected.T if B == max_len else None,
-                })
+                name_the_mistake(
+                    given,
+                    expected,
+                    {
+                        "off by one: position j counts from 0, so sentence b's real positions are 0 .. lengths[b] - 1 "
+                        "(j < lengths[b], not <=)": positions[None, :] <= torch.tensor(lengths)[:, None],
+                        "the mask is inverted: True marks the real tokens, False the padding": ~expected,
+                        "the mask is transposed: row b is sentence b, column j position j, (B, max_len)": lambda: (
+                            expected.T if B == max_len else None
+                        ),
+                    },
+                )
             expect_mask(given, expected, what)
 
         for lengths, max_len in (([3, 1, 2], 3), ([4], 6), ([2, 5, 5, 1], 7), (long_batch, 40)):
@@ -91,9 +104,14 @@ def check_pad_batch(pad_batch) -> CheckResult:
             B, S = len(lengths), max(lengths)
             expected = pad_sequence(sequences, batch_first=True)
             what = f"padded batch for lengths {lengths}"
-            expect_shape(padded, (B, S, 3), what, {
-                (S, B, 3): "pad_sequence puts time first unless batch_first=True: (B, S, H)",
-            })
+            expect_shape(
+                padded,
+                (B, S, 3),
+                what,
+                {
+                    (S, B, 3): "pad_sequence puts time first unless batch_first=True: (B, S, H)",
+                },
+            )
             real = lengths_to_mask(torch.tensor(lengths))  # (B, S)
             if torch.equal(padded[real], expected[real]) and not torch.equal(padded[~real], expected[~real]):
                 raise CheckFailed(
@@ -104,14 +122,19 @@ def check_pad_batch(pad_batch) -> CheckResult:
             expect_shape(mask, (B, S), what)
             if mask.dtype == torch.bool:
                 values = padded.detach()
-                name_the_mistake(mask, real, {
-                    "a real position whose h_j is exactly zero was marked as padding: a real state can be zero, so "
-                    "build the mask from the lengths (len of each sequence), not from padded != 0":
-                        (values != 0).any(-1),
-                    "a real position with a single zero feature was marked as padding: build the mask from the "
-                    "lengths (len of each sequence), not from padded != 0":
-                        (values != 0).all(-1),
-                }, atol=0)
+                name_the_mistake(
+                    mask,
+                    real,
+                    {
+                        "a real position whose h_j is exactly zero was marked as padding: a real state can be zero, so "
+                        "build the mask from the lengths (len of each sequence), not from padded != 0": (
+                            values != 0
+                        ).any(-1),
+                        "a real position with a single zero feature was marked as padding: build the mask from the "
+                        "lengths (len of each sequence), not from padded != 0": (values != 0).all(-1),
+                    },
+                    atol=0,
+                )
             expect_mask(mask, real, what)
         return "zeros after each sentence up to the longest one, and the mask from the lengths, even where h_j = 0."
 
@@ -164,17 +187,26 @@ def check_one_by_one(attend_one_by_one) -> CheckResult:
             if not isinstance(given, (tuple, list)) or len(given) != 2:
                 raise CheckFailed(f"return two tensors (contexts, weights), got {type(given).__name__}")
             context, weights = given
-            expect_shape(context, (B, 6), f"contexts for lengths {lengths}", {
-                (B, 1, 6): "put each sentence's context, context[0] of shape (Dk,), into row b",
-            })
+            expect_shape(
+                context,
+                (B, 6),
+                f"contexts for lengths {lengths}",
+                {
+                    (B, 1, 6): "put each sentence's context, context[0] of shape (Dk,), into row b",
+                },
+            )
             expect_shape(weights, (B, S), f"weights for lengths {lengths}")
             flipped = torch.zeros_like(expected_weights)
             for b, n in enumerate(lengths):
-                flipped[b, S - n:] = expected_weights[b, :n]
-            name_the_mistake(weights, expected_weights, {
-                "sentence b's weights were written at the end of its row; they belong to its first L_b positions, "
-                "weights[b, :L_b]": flipped,
-            })
+                flipped[b, S - n :] = expected_weights[b, :n]
+            name_the_mistake(
+                weights,
+                expected_weights,
+                {
+                    "sentence b's weights were written at the end of its row; they belong to its first L_b positions, "
+                    "weights[b, :L_b]": flipped,
+                },
+            )
             padding = ~lengths_to_mask(lengths_t)
             if (weights[padding] != 0).any():
                 raise CheckFailed(

@@ -130,9 +130,13 @@ def check_teacher_forcing(teacher_forcing) -> CheckResult:
         for ids in ([7], [5, 9, 4], [4, 12, 10, 10, 11, 6, 4, 5, 8, 13]):
             tgt_ids = torch.tensor(ids, dtype=torch.long)  # (n,)
             batch = collate([(torch.tensor([4]), tgt_ids, "x", "y")])
-            watch = Watch(refused_code={"rnn_attention.data.batching:collate": (
-                "6.2 asks you to build tgt_in and tgt_out yourself, not to read them off a batch made by collate"
-            )})
+            watch = Watch(
+                refused_code={
+                    "rnn_attention.data.batching:collate": (
+                        "6.2 asks you to build tgt_in and tgt_out yourself, not to read them off a batch made by collate"
+                    )
+                }
+            )
             given = watch.done(fn(watch.wrap(tgt_ids), sos, eos))
             if not isinstance(given, (tuple, list)) or len(given) != 2:
                 raise CheckFailed("return two tensors: (tgt_in, tgt_out)")
@@ -151,15 +155,23 @@ def check_teacher_forcing(teacher_forcing) -> CheckResult:
                         "torch.Tensor([sos]) makes a float tensor, torch.tensor([sos]) an integer one"
                     )
             ids_t = torch.tensor(ids)
-            name_the_mistake(tuple(given), (tgt_in, tgt_out), {
-                "the pair is swapped: first tgt_in = <sos> y_1..y_n (what the decoder reads), then tgt_out": (
-                    tgt_out, tgt_in),
-                f"<sos> and <eos> are swapped: tgt_in starts with <sos> (id {sos}), tgt_out ends with <eos> "
-                f"(id {eos})": (
-                    torch.cat([torch.tensor([eos]), ids_t]), torch.cat([ids_t, torch.tensor([sos])])),
-                "<sos> goes in front of the target, tgt_in = <sos> y_1..y_n, not after it": (
-                    torch.cat([ids_t, torch.tensor([sos])]), tgt_out),
-            }, atol=0)
+            name_the_mistake(
+                tuple(given),
+                (tgt_in, tgt_out),
+                {
+                    "the pair is swapped: first tgt_in = <sos> y_1..y_n (what the decoder reads), then tgt_out": (
+                        tgt_out,
+                        tgt_in,
+                    ),
+                    f"<sos> and <eos> are swapped: tgt_in starts with <sos> (id {sos}), tgt_out ends with <eos> "
+                    f"(id {eos})": (torch.cat([torch.tensor([eos]), ids_t]), torch.cat([ids_t, torch.tensor([sos])])),
+                    "<sos> goes in front of the target, tgt_in = <sos> y_1..y_n, not after it": (
+                        torch.cat([ids_t, torch.tensor([sos])]),
+                        tgt_out,
+                    ),
+                },
+                atol=0,
+            )
             for value, reference, what in zip(given, (tgt_in, tgt_out), ("tgt_in", "tgt_out")):
                 if value.tolist() != reference.tolist():
                     raise CheckFailed(f"{what} for target {ids}: expected {reference.tolist()}, got {value.tolist()}")

@@ -34,19 +34,30 @@ def check_hard_alignment(hard_alignment) -> CheckResult:
             expected = weights.argmax(dim=-1)  # (T,)
             T, S = weights.shape
             what = f"the alignment of a {tuple(weights.shape)} matrix"
-            expect_shape(given, expected.shape, what, {
-                (S,): "one position per *column*: the source positions j run along the last axis, so take the "
-                "argmax over dim=-1 (one per target step i)",
-            })
+            expect_shape(
+                given,
+                expected.shape,
+                what,
+                {
+                    (S,): "one position per *column*: the source positions j run along the last axis, so take the "
+                    "argmax over dim=-1 (one per target step i)",
+                },
+            )
             if given.dtype.is_floating_point:
                 if torch.allclose(given.double(), weights.max(dim=-1).values):
                     raise CheckFailed(f"{what}: those are the largest weights; return their positions (argmax)")
                 raise CheckFailed(f"{what}: positions are integers, got dtype {given.dtype}")
-            name_the_mistake(given, expected, {
-                "positions count from 0 (the first source character is position 0): no + 1": expected + 1,
-                "that is the smallest weight of each row (argmin); the hard alignment is the largest, argmax":
-                    weights.argmin(dim=-1),
-            }, atol=0)
+            name_the_mistake(
+                given,
+                expected,
+                {
+                    "positions count from 0 (the first source character is position 0): no + 1": expected + 1,
+                    "that is the smallest weight of each row (argmin); the hard alignment is the largest, argmax": weights.argmin(
+                        dim=-1
+                    ),
+                },
+                atol=0,
+            )
             if given.tolist() != expected.tolist():
                 raise CheckFailed(
                     f"for a {tuple(weights.shape)} matrix expected positions {expected.tolist()}, got {given.tolist()}"
@@ -62,32 +73,47 @@ def check_row_entropy(student_row_entropy) -> CheckResult:
 
     def check(fn):
         examples = _alignment_examples() + [torch.full((1, 8), 1 / 8, dtype=torch.float64)]
+
         def one_case(weights):
-            watch = Watch(refused_code={"rnn_attention.evaluate:row_entropy": (
-                "this exercise asks you to write the entropy yourself, not to call the package's row_entropy"
-            )})
+            watch = Watch(
+                refused_code={
+                    "rnn_attention.evaluate:row_entropy": (
+                        "this exercise asks you to write the entropy yourself, not to call the package's row_entropy"
+                    )
+                }
+            )
             given = watch.done(fn(watch.wrap(weights)))
             expected = row_entropy(weights)  # (T,)
             T, S = weights.shape
             what = f"the entropies of a {tuple(weights.shape)} matrix"
-            expect_shape(given, expected.shape, what, {
-                (S,): "one entropy per column; H_i sums over the source positions j of row i (dim=-1)",
-                (): "one number for the whole matrix; return one entropy per row (sum over dim=-1 only)",
-            })
+            expect_shape(
+                given,
+                expected.shape,
+                what,
+                {
+                    (S,): "one entropy per column; H_i sums over the source positions j of row i (dim=-1)",
+                    (): "one number for the whole matrix; return one entropy per row (sum over dim=-1 only)",
+                },
+            )
             if not torch.isfinite(given).all():
                 raise CheckFailed(
                     f"for a {tuple(weights.shape)} matrix you returned {given.tolist()}: a weight of exactly 0 gives "
                     "0 * log 0 = nan; count it as 0 (torch.special.xlogy does, or mask the zeros)"
                 )
             terms = -torch.special.xlogy(weights, weights)  # (T, S)
-            name_the_mistake(given, expected, {
-                "the entropies are negative: H_i = -sum_j alpha_ij log alpha_ij, keep the minus sign": -expected,
-                "the entropy is in bits (log2); the course uses the natural log, nats (log 8 = 2.079 for 8 equal "
-                "weights)": expected / math.log(2),
-                "that is a mean over j; H_i is the sum over j of -alpha_ij log alpha_ij": terms.mean(dim=-1),
-                "H_i is not normalised by log T_x: a uniform row has H = log T_x":
-                    lambda: expected / math.log(S) if S > 1 else None,
-            })
+            name_the_mistake(
+                given,
+                expected,
+                {
+                    "the entropies are negative: H_i = -sum_j alpha_ij log alpha_ij, keep the minus sign": -expected,
+                    "the entropy is in bits (log2); the course uses the natural log, nats (log 8 = 2.079 for 8 equal "
+                    "weights)": expected / math.log(2),
+                    "that is a mean over j; H_i is the sum over j of -alpha_ij log alpha_ij": terms.mean(dim=-1),
+                    "H_i is not normalised by log T_x: a uniform row has H = log T_x": lambda: (
+                        expected / math.log(S) if S > 1 else None
+                    ),
+                },
+            )
             expect_close(given, expected, what, atol=1e-5)
 
         for weights in examples:

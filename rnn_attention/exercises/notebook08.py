@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import torch
 
-from ..models.contexts import LocationContext
+from ..models.kinds import LocationKind
 from .core import CheckFailed, CheckResult, call, expect_close, expect_shape, name_the_mistake, run_check, shorten
 
 __all__ = ["check_first_step_weights", "check_exact_match_by_bucket"]
 
 
-class ScoresOnly(LocationContext):
+class ScoresOnly(LocationKind):
     """The location module 8.1 hands the student: its layer W works, the module itself refuses to attend."""
 
     def forward(self, *args, **kwargs):
@@ -26,7 +26,7 @@ def check_first_step_weights(first_step_weights) -> CheckResult:
         L, H, K = 10, 8, 16
         with torch.random.fork_rng():
             torch.manual_seed(8)
-            location = LocationContext(H, K, L).eval()
+            location = LocationKind(H, K, L).eval()
             s_0 = torch.tanh(torch.randn(2, H))  # (B, H): two first decoder states
         student_location = ScoresOnly(H, K, L).eval()
         student_location.load_state_dict(location.state_dict())

@@ -64,8 +64,10 @@ def check_location_features(location_features) -> CheckResult:
                 continue
             diagnose(given, prev, filters, S)
             expect_close(given, expected, f"f_i for S = {S}")
-        return ("f_i = F * alpha_{i-1} has shape (B, S, k) for S = 12, 200, 3 and 1 with the same 4 filters of "
-                "width 5: the parameters never depend on the length.")
+        return (
+            "f_i = F * alpha_{i-1} has shape (B, S, k) for S = 12, 200, 3 and 1 with the same 4 filters of "
+            "width 5: the parameters never depend on the length."
+        )
 
     return run_check("Exercise 10.1", check, location_features)
 
@@ -89,8 +91,9 @@ def check_forbid_eos(forbid_eos) -> CheckResult:
             raise CheckFailed(f"return logits of the same shape (B, V) = (4, {V}), got {shape}")
         winners = given.argmax(dim=-1).tolist()
         should_stop = [bool(step >= n) for n in min_lengths.tolist()]  # [True, True, False, False]
-        others_kept = torch.equal(given[:, :eos], original[:, :eos]) and torch.equal(given[:, eos + 1 :],
-                                                                                      original[:, eos + 1 :])
+        others_kept = torch.equal(given[:, :eos], original[:, :eos]) and torch.equal(
+            given[:, eos + 1 :], original[:, eos + 1 :]
+        )
         if not others_kept:
             if (given[:, eos] == original[:, eos]).all():
                 raise CheckFailed("you changed another column than EOS: only logits[:, eos_idx] may change")
@@ -112,18 +115,24 @@ def check_forbid_eos(forbid_eos) -> CheckResult:
                 "(a (B,) tensor), not with one number for the batch"
             )
         if eos_wins != should_stop:
-            raise CheckFailed(f"at step {step} with min_lengths {min_lengths.tolist()}, EOS should win in "
-                              f"{should_stop} but wins in {eos_wins}")
+            raise CheckFailed(
+                f"at step {step} with min_lengths {min_lengths.tolist()}, EOS should win in "
+                f"{should_stop} but wins in {eos_wins}"
+            )
         forbidden = ~torch.tensor(should_stop)
         if torch.any(given[forbidden, eos] > torch.finfo(given.dtype).min):
             if torch.all(given[forbidden, eos] == 0):
-                raise CheckFailed("EOS got a logit of 0: that can still win when every other logit is negative; "
-                                  "use torch.finfo(logits.dtype).min")
+                raise CheckFailed(
+                    "EOS got a logit of 0: that can still win when every other logit is negative; "
+                    "use torch.finfo(logits.dtype).min"
+                )
             got = given[forbidden, eos].tolist()
             raise CheckFailed(f"a forbidden EOS should get torch.finfo(dtype).min, got {got}")
         expect_close(given, expected, "the logits after forbidding EOS")
-        return ("EOS is forbidden exactly while step < min_lengths[b], per sentence, with the lowest float, and the "
-                "other tokens' logits are untouched.")
+        return (
+            "EOS is forbidden exactly while step < min_lengths[b], per sentence, with the lowest float, and the "
+            "other tokens' logits are untouched."
+        )
 
     return run_check("Exercise 10.2", check, forbid_eos)
 
@@ -148,19 +157,25 @@ def check_item_accuracy(item_accuracy) -> CheckResult:
             if not isinstance(value, (int, float)) or isinstance(value, bool):
                 raise CheckFailed(f"return a number between 0 and 1, got {value!r} ({type(value).__name__})")
         if all(abs(g - e) < 1e-9 for g, e in zip(given, expected)):
-            return ("item k of the output is compared with item k of the target; missing dates count as wrong, "
-                    "extra ones are not counted, and a date in the wrong place is wrong.")
+            return (
+                "item k of the output is compared with item k of the target; missing dates count as wrong, "
+                "extra ones are not counted, and a date in the wrong place is wrong."
+            )
         exact = [float(o == t) for o, t in cases]
         if all(abs(g - e) < 1e-9 for g, e in zip(given, exact)):
             raise CheckFailed("that is exact match (all or nothing): count each date that is right at its place")
         if abs(given[4] - 1.0) < 1e-9 or abs(given[1] - 2 / 3) < 1e-9:
-            raise CheckFailed("a date in the wrong place counted as right: compare item k of the output with "
-                              "item k of the target (zip), not whether it appears anywhere")
+            raise CheckFailed(
+                "a date in the wrong place counted as right: compare item k of the output with "
+                "item k of the target (zip), not whether it appears anywhere"
+            )
         if abs(given[2] - 1.0) < 1e-9:
             raise CheckFailed("stopping after 2 of 3 dates scored 1.0: divide by the number of *target* dates")
         if abs(given[3] - 0.75) < 1e-9:
-            raise CheckFailed("an extra date lowered the score: divide by the number of target dates; "
-                              "extra dates are reported separately (items produced)")
+            raise CheckFailed(
+                "an extra date lowered the score: divide by the number of target dates; "
+                "extra dates are reported separately (items produced)"
+            )
         if 0 < given[5] < 1:
             raise CheckFailed("a date with one wrong digit got partial credit: an item is right only if all of it is")
         wrong = [(c, e, g) for c, e, g in zip(cases, expected, given) if abs(g - e) > 1e-9]

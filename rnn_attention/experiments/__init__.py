@@ -1,7 +1,7 @@
 """Experiments behind the notebooks: command-line programs that print JSON as their last line.
 
-    length         notebook 08: accuracy against source length, three decoders, several seeds
-    extrapolation  notebook 10: train short, test long (longer numbers, repeated dates), four decoders
+length         notebook 08: accuracy against source length, three decoders, several seeds
+extrapolation  notebook 10: train short, test long (longer numbers, repeated dates), four decoders
 """
 
 import statistics
@@ -18,5 +18,8 @@ def mean_or_none(values):
 
 def spread(name: str, values) -> dict:
     """{name_mean, name_min, name_max} over seeds (None where there is no value)."""
-    return {f"{name}_mean": mean_or_none(values), f"{name}_min": min(values, default=None),
-            f"{name}_max": max(values, default=None)}
+    return {
+        f"{name}_mean": mean_or_none(values),
+        f"{name}_min": min(values, default=None),
+        f"{name}_max": max(values, default=None),
+    }

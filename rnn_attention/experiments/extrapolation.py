@@ -74,8 +74,13 @@ LONGER_BUCKETS = ((2, 30), (31, 60), (61, 70), (71, 80), (81, 95), (96, 111))
 # do not depend on the machine's load.
 _MODEL = dict(emb_size=48, hidden_size=128, attn_size=96, lr=3e-3, warmup_steps=50, batch_size=64)
 RECIPE: dict = dict(
-    seeds=(0, 1), train_max_len=60, train_counts=(1, 2, 3), test_counts=tuple(range(1, 9)),
-    n_train_repeated=24000, n_test_per_count=200, n_test_longer=None,
+    seeds=(0, 1),
+    train_max_len=60,
+    train_counts=(1, 2, 3),
+    test_counts=tuple(range(1, 9)),
+    n_train_repeated=24000,
+    n_test_per_count=200,
+    n_test_longer=None,
     longer=dict(_MODEL, max_steps=1000, epochs=100, max_seconds=1800.0, valid_pairs=300),
     repeated=dict(_MODEL, max_steps=1000, epochs=100, max_seconds=1800.0, valid_pairs=300),
 )
@@ -102,8 +107,10 @@ def longer_splits(train_max_len: int, data_dir=None) -> dict:
 
     (load_or_train reports its exact match on that test set; the experiment measures every length itself.)
     """
-    splits = {s: sources_at_most(load_split("numbers", s, data_dir=data_dir), train_max_len)
-              for s in ("train", "valid", "test")}
+    splits = {
+        s: sources_at_most(load_split("numbers", s, data_dir=data_dir), train_max_len)
+        for s in ("train", "valid", "test")
+    }
     splits["test"] = splits["test"][:VALID_TEST_PAIRS]
     return splits
 
@@ -129,16 +136,23 @@ def experiment_configs(profile: str | None = None, test: str = "longer", setting
         raise ValueError(f"test must be 'longer' or 'repeated', got {test!r}")
     task = "numbers" if test == "longer" else "dates"
     extra = {**s[test], **overrides}
-    return {kind: [get_config(s["profile"], task=task, attention=kind, seed=seed, progress=False, **extra)
-                   for seed in s["seeds"]] for kind in KINDS}
+    return {
+        kind: [
+            get_config(s["profile"], task=task, attention=kind, seed=seed, progress=False, **extra)
+            for seed in s["seeds"]
+        ]
+        for kind in KINDS
+    }
 
 
 def training_jobs(profile: str | None = None, data_dir=None) -> list[tuple]:
     """[(TrainConfig, splits)] of every model both tests train: what `run_extrapolation` loads or trains."""
     s = settings(profile)
     extra = {"data_dir": str(data_dir)} if data_dir is not None else {}
-    data = {"longer": longer_splits(s["train_max_len"], data_dir),
-            "repeated": repeated_splits(s["train_counts"], s["n_train_repeated"], data_dir)}
+    data = {
+        "longer": longer_splits(s["train_max_len"], data_dir),
+        "repeated": repeated_splits(s["train_counts"], s["n_train_repeated"], data_dir),
+    }
     configs = {test: experiment_configs(s["profile"], test, **extra) for test in data}
     return [(cfg, data[test]) for test in configs for cfgs in configs[test].values() for cfg in cfgs]
 
@@ -151,13 +165,18 @@ def evaluate_buckets(model, vocabs, pairs, buckets=LONGER_BUCKETS, window=None) 
     for lo, hi in buckets:
         idx = [i for i, (src, _) in enumerate(pairs) if lo <= len(src) <= hi]
         targets = [pairs[i][1] for i in idx]
-        rows.append({
-            "lo": lo, "hi": hi, "n": len(idx),
-            "exact_match": _mean([free[i] == t for i, t in zip(idx, targets)]),
-            "item_accuracy": _mean([item_accuracy(free[i], t, split_digit_groups) for i, t in zip(idx, targets)]),
-            "oracle_item_accuracy": _mean([item_accuracy(oracle[i], t, split_digit_groups)
-                                           for i, t in zip(idx, targets)]),
-        })
+        rows.append(
+            {
+                "lo": lo,
+                "hi": hi,
+                "n": len(idx),
+                "exact_match": _mean([free[i] == t for i, t in zip(idx, targets)]),
+                "item_accuracy": _mean([item_accuracy(free[i], t, split_digit_groups) for i, t in zip(idx, targets)]),
+                "oracle_item_accuracy": _mean(
+                    [item_accuracy(oracle[i], t, split_digit_groups) for i, t in zip(idx, targets)]
+                ),
+            }
+        )
     return rows
 
 
@@ -168,18 +187,21 @@ def evaluate_counts(model, vocabs, tests: dict, window=None) -> list[dict]:
         free = decode_outputs(model, pairs, vocabs, window=window)
         oracle = decode_outputs(model, pairs, vocabs, oracle=True, window=window)
         targets = [t for _, t in pairs]
-        rows.append({
-            "k": k, "n": len(pairs),
-            "exact_match": _mean([o == t for o, t in zip(free, targets)]),
-            "item_accuracy": _mean([item_accuracy(o, t, split_dates) for o, t in zip(free, targets)]),
-            "items_out": _mean([items_produced(o, split_dates) for o in free]),
-            "oracle_item_accuracy": _mean([item_accuracy(o, t, split_dates) for o, t in zip(oracle, targets)]),
-            # which place of the output is right, with oracle length: is it where it looks, or when it stops?
-            "oracle_item_accuracy_by_place": [
-                _mean([split_dates(o)[p:p + 1] == [t.split(";")[p]] for o, t in zip(oracle, targets)])
-                for p in range(k)
-            ],
-        })
+        rows.append(
+            {
+                "k": k,
+                "n": len(pairs),
+                "exact_match": _mean([o == t for o, t in zip(free, targets)]),
+                "item_accuracy": _mean([item_accuracy(o, t, split_dates) for o, t in zip(free, targets)]),
+                "items_out": _mean([items_produced(o, split_dates) for o in free]),
+                "oracle_item_accuracy": _mean([item_accuracy(o, t, split_dates) for o, t in zip(oracle, targets)]),
+                # which place of the output is right, with oracle length: is it where it looks, or when it stops?
+                "oracle_item_accuracy_by_place": [
+                    _mean([split_dates(o)[p : p + 1] == [t.split(";")[p]] for o, t in zip(oracle, targets)])
+                    for p in range(k)
+                ],
+            }
+        )
     return rows
 
 
@@ -204,9 +226,16 @@ def summarise(per_seed: list[list[dict]], key: str) -> list[dict]:
     return rows
 
 
-def run_extrapolation(profile: str | None = None, out_dir=None, verbose: bool = True, data_dir=None,
-                      return_runs: bool = False, setting_changes: dict | None = None, workers: int | None = None,
-                      **overrides):
+def run_extrapolation(
+    profile: str | None = None,
+    out_dir=None,
+    verbose: bool = True,
+    data_dir=None,
+    return_runs: bool = False,
+    setting_changes: dict | None = None,
+    workers: int | None = None,
+    **overrides,
+):
     """Train (or load) every model of both tests and measure them; the result dict (and the runs, if asked).
 
     setting_changes replace entries of SETTINGS[profile]; overrides are TrainConfig fields for every model;
@@ -216,21 +245,33 @@ def run_extrapolation(profile: str | None = None, out_dir=None, verbose: bool = 
     s = settings(profile, **(setting_changes or {}))
     out_dir = Path(out_dir) if out_dir is not None else runs_dir() / "extrapolation"
     extra = {**overrides, **({"data_dir": str(data_dir)} if data_dir is not None else {})}
-    result: dict = {"profile": s["profile"], "seeds": list(s["seeds"]), "train_max_len": s["train_max_len"],
-                    "train_counts": list(s["train_counts"]), "longer": {}, "repeated": {}, "train_seconds": {}}
+    result: dict = {
+        "profile": s["profile"],
+        "seeds": list(s["seeds"]),
+        "train_max_len": s["train_max_len"],
+        "train_counts": list(s["train_counts"]),
+        "longer": {},
+        "repeated": {},
+        "train_seconds": {},
+    }
     runs: dict = {"longer": {}, "repeated": {}}
     configs = {test: experiment_configs(s["profile"], test, setting_changes, **extra) for test in runs}
     use_configured_threads(configs["longer"]["additive"][0])
 
-    data = {"longer": longer_splits(s["train_max_len"], data_dir),
-            "repeated": repeated_splits(s["train_counts"], s["n_train_repeated"], data_dir)}
+    data = {
+        "longer": longer_splits(s["train_max_len"], data_dir),
+        "repeated": repeated_splits(s["train_counts"], s["n_train_repeated"], data_dir),
+    }
     longer_test = load_split("numbers", "test", data_dir=data_dir)  # every length, up to 111 characters
     if s["n_test_longer"]:
         longer_test = longer_test[:: max(1, len(longer_test) // s["n_test_longer"])][: s["n_test_longer"]]
-    tests = {"longer": longer_test,
-             "repeated": repeated_tests(s["test_counts"], s["n_test_per_count"], data_dir)}
-    train_missing([(cfg, data[test]) for test in configs for cfgs in configs[test].values() for cfg in cfgs],
-                  out_dir, workers, verbose)
+    tests = {"longer": longer_test, "repeated": repeated_tests(s["test_counts"], s["n_test_per_count"], data_dir)}
+    train_missing(
+        [(cfg, data[test]) for test in configs for cfgs in configs[test].values() for cfg in cfgs],
+        out_dir,
+        workers,
+        verbose,
+    )
     for test in ("longer", "repeated"):
         per_seed: dict[str, list] = {}
         for kind, cfgs in configs[test].items():
@@ -240,7 +281,8 @@ def run_extrapolation(profile: str | None = None, out_dir=None, verbose: bool = 
             if test == "longer" and window is not None:
                 continue  # the window is sized for dates; the longer test reports the plain decoders
             per_seed[name] = [
-                evaluate_buckets(run.model, run.vocabs, tests[test], window=window) if test == "longer"
+                evaluate_buckets(run.model, run.vocabs, tests[test], window=window)
+                if test == "longer"
                 else evaluate_counts(run.model, run.vocabs, tests[test], window=window)
                 for run in runs[test][kind]
             ]
@@ -265,9 +307,11 @@ def format_tables(result: dict) -> str:
             cells = []
             for k in kinds:
                 r = result[test][k][i]
-                cells.append(f"{_cell(r['exact_match_mean'], 4)} [{_cell(r['exact_match_min'], 4)}-"
-                             f"{_cell(r['exact_match_max'], 4)}] {_cell(r['item_accuracy_mean'], 4)} "
-                             f"{_cell(r['oracle_item_accuracy_mean'], 4)}")
+                cells.append(
+                    f"{_cell(r['exact_match_mean'], 4)} [{_cell(r['exact_match_min'], 4)}-"
+                    f"{_cell(r['exact_match_max'], 4)}] {_cell(r['item_accuracy_mean'], 4)} "
+                    f"{_cell(r['oracle_item_accuracy_mean'], 4)}"
+                )
             lines.append(f"{label} {row['n']:>5} " + " ".join(f"{c:>24}" for c in cells))
         lines.append("")
     return "\n".join(lines).rstrip()
@@ -275,8 +319,9 @@ def format_tables(result: dict) -> str:
 
 def main(argv=None) -> dict:
     """Command line: run both tests, print the tables, and with --json a JSON line last."""
-    parser = argparse.ArgumentParser(prog="python -m rnn_attention.experiments.extrapolation",
-                                     description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m rnn_attention.experiments.extrapolation", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--profile", default=None, help=f"one of {sorted(PROFILES)}")
     parser.add_argument("--data", default=None, help="data folder (default: the repo's data/)")
     parser.add_argument("--out", default=None, help="checkpoint folder (default: runs/extrapolation)")

@@ -66,8 +66,16 @@ FIXED_TARGETS: dict[int, tuple[tuple[int, int], ...]] = {
 # give every result its min-max band; step counts bind, max_seconds is a safety net.
 SEEDS = (0, 1)
 RECIPE: dict = dict(
-    emb_size=48, hidden_size=128, attn_size=96, batch_size=64, lr=3e-3, warmup_steps=50, valid_pairs=500,
-    max_steps=1500, epochs=100, max_seconds=1800.0,
+    emb_size=48,
+    hidden_size=128,
+    attn_size=96,
+    batch_size=64,
+    lr=3e-3,
+    warmup_steps=50,
+    valid_pairs=500,
+    max_steps=1500,
+    epochs=100,
+    max_seconds=1800.0,
 )
 
 

@@ -80,17 +80,24 @@ def train_missing(jobs, out_dir=None, workers: int | None = None, verbose: bool 
         return 0
     workers = min(workers, len(missing))
     if verbose:
-        print(f"training {len(missing)} models, {workers} at a time (one process each; "
-              "COURSE_TRAIN_WORKERS sets how many) ...", flush=True)
+        print(
+            f"training {len(missing)} models, {workers} at a time (one process each; "
+            "COURSE_TRAIN_WORKERS sets how many) ...",
+            flush=True,
+        )
     start = time.perf_counter()
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: safe from a notebook's kernel
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(_train_one, replace(cfg, progress=False), out_dir, splits): cfg
-                   for cfg, splits in missing}
+        futures = {
+            pool.submit(_train_one, replace(cfg, progress=False), out_dir, splits): cfg for cfg, splits in missing
+        }
         for done, future in enumerate(as_completed(futures), 1):
             cfg, info = futures[future], future.result()
             if verbose:
-                print(f"  {done}/{len(missing)} {cfg.task}/{cfg.attention} seed {cfg.seed}: "
-                      f"{info['seconds']:.0f} s, test exact match {info['exact_match']:.3f} "
-                      f"({time.perf_counter() - start:.0f} s so far)", flush=True)
+                print(
+                    f"  {done}/{len(missing)} {cfg.task}/{cfg.attention} seed {cfg.seed}: "
+                    f"{info['seconds']:.0f} s, test exact match {info['exact_match']:.3f} "
+                    f"({time.perf_counter() - start:.0f} s so far)",
+                    flush=True,
+                )
     return len(missing)

@@ -1,13 +1,15 @@
-"""The decoder: one recurrence, whatever the context module passed in computes.
+"""The decoder: one recurrence, whatever the attention passed in computes.
+
+Introduced in notebook 06.
 
 At every output step i (Bahdanau et al. 2015):
 
-    c_i, alpha_i = attention(s_{i-1}, h_1..h_S)          the context module (contexts.py)
+    c_i, alpha_i = attention(s_{i-1}, h_1..h_S)          the kind of attention (kinds.py)
     s_i          = GRU([E y_{i-1}; c_i], s_{i-1})
     logits_i     = W_o [s_i; c_i; E y_{i-1}]             p(y_i | y_<i, x) = softmax(logits_i)
 
-with s_0 = tanh(W_init x0), x0 the part of the encoder's summary the context
-module names (`init_source`). `step` runs one step (decoding); `forward` runs
+with s_0 = tanh(W_init x0), x0 the part of the encoder's summary the kind of
+attention names (`init_source`). `step` runs one step (decoding); `forward` runs
 all T steps under teacher forcing with the same recurrence function, and batches
 the embedding and the read-out, which do not feed the recurrence, over all T.
 
@@ -21,32 +23,42 @@ import torch
 from torch import nn
 
 from ..data.vocab import Vocab
-from .contexts import ContextModule
+from .kinds import AttentionKind
 
 __all__ = ["Decoder"]
 
 
 class Decoder(nn.Module):
-    """s_i = GRU([E y_{i-1}; c_i], s_{i-1}) with c_i from the context module `attention`; no subclass per kind."""
+    """s_i = GRU([E y_{i-1}; c_i], s_{i-1}) with c_i from `attention`, an AttentionKind; no subclass per kind."""
 
-    def __init__(self, vocab_size: int, emb_size: int, hidden_size: int, enc_size: int, attention: ContextModule,
-                 dropout: float = 0.0):
+    def __init__(
+        self,
+        vocab_size: int,
+        emb_size: int,
+        hidden_size: int,
+        enc_size: int,
+        attention: AttentionKind,
+        dropout: float = 0.0,
+    ):
         super().__init__()
-        if not isinstance(attention, ContextModule):
+        if not isinstance(attention, AttentionKind):
             raise TypeError(
-                f"attention must be a ContextModule (rnn_attention.models.contexts), got {type(attention).__name__}; "
-                f"build one with build_context(cfg, query_size, key_size)"
+                f"attention must be an AttentionKind (rnn_attention.models.kinds; formerly ContextModule), "
+                f"got {type(attention).__name__}; build one with build_attention(cfg, query_size, key_size)"
             )
         self.vocab_size, self.hidden_size, self.enc_size = vocab_size, hidden_size, enc_size
         self.embedding = nn.Embedding(vocab_size, emb_size, padding_idx=Vocab.PAD)  # E
         self.dropout = nn.Dropout(dropout)
-        self.attention = attention  # the context module: c_i (and alpha_i) from s_{i-1} and the h_j
+        self.attention = attention  # the kind of attention: c_i (and alpha_i) from s_{i-1} and the h_j
         self.init = nn.Linear(attention.init_source_size(enc_size), hidden_size)  # W_init
         self.rnn = nn.GRUCell(emb_size + enc_size, hidden_size)  # s_i = GRU([E y_{i-1}; c_i], s_{i-1})
         self.output = nn.Linear(hidden_size + enc_size + emb_size, vocab_size)  # W_o sees s_i, c_i, E y_{i-1}
 
     def init_state(self, enc_outputs, final, src_mask):
-        """s_0 = tanh(W_init x0), x0 = the part of `final` the context module names (B, H)."""
+        """s_0 = tanh(W_init x0), x0 = the part of `final` the kind of attention names (B, H).
+
+        Only `final` is read; enc_outputs and src_mask stay in the signature, which notebooks 06 and 08 call.
+        """
         return torch.tanh(self.init(self.attention.init_source(final)))  # (B, H)
 
     def project_keys(self, enc_outputs):
@@ -73,7 +85,7 @@ class Decoder(nn.Module):
         """One output step i: (y_{i-1} (B,), s_{i-1} (B, H)) -> (logits (B, V), s_i (B, H), alpha_i (B, S) or None).
 
         prev_weights is alpha_{i-1}, the weights the previous step returned; only a
-        context module with `uses_previous_weights` reads it, and None means the
+        kind of attention with `uses_previous_weights` reads it, and None means the
         first step (the module's own alpha_0). A loop over steps passes each
         step's weights to the next, as `forward` and `Seq2Seq.greedy_decode` do.
         """
@@ -94,7 +106,7 @@ class Decoder(nn.Module):
         projected_keys = self.project_keys(enc_outputs)  # (B, S, A): once, not once per step
         embedded = self.dropout(self.embedding(tgt_in))  # (B, T, E)
         states, contexts, weights = [], [], []
-        attn_weights = None  # alpha_0: the context module's own first-step convention
+        attn_weights = None  # alpha_0: the attention's own first-step convention
         for i in range(tgt_in.shape[1]):
             dec_state, context, attn_weights = self._recurrence(
                 embedded[:, i], dec_state, enc_outputs, src_mask, projected_keys, attn_weights

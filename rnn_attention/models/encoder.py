@@ -8,7 +8,9 @@ On a CPU the same numbers come faster without packing: run the forward weights
 over the padded batch (right padding comes after every real token, so it cannot
 reach them) and the backward weights over each sentence reversed within its own
 length (`reverse_within_lengths`). `run_one_direction` runs one direction of the
-bidirectional GRU on its own. tests/test_models.py checks that both paths agree.
+bidirectional GRU on its own. tests/test_models_encoder.py checks that both paths agree.
+
+Introduced in notebook 05 (packing); the model built from it, in notebook 06.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """Encoder + decoder: teacher-forced training, greedy decoding that keeps the alignments, and build_model.
 
+Introduced in notebook 06.
+
 `build_model` reads two things from the config: the decoder's architecture,
 cfg.decoder ("bahdanau", the only one so far: DECODERS), and the kind of
-context, cfg.attention (the registry of contexts.py). Neither is an if/elif:
+attention, cfg.attention (the registry of kinds.py). Neither is an if/elif:
 adding an architecture is one entry in DECODERS, adding a kind one class and
 one registry line.
 
@@ -17,13 +19,16 @@ from torch import nn
 
 from ..data.vocab import Vocab
 from ..masking import lengths_to_mask
-from .contexts import build_context, config_value
+from .beam import beam_search
 from .decoder import Decoder
 from .encoder import Encoder
+from .kinds import build_attention, config_value
 
 __all__ = ["Seq2Seq", "build_model", "count_parameters", "DECODERS"]
 
-DECODERS: dict[str, type] = {"bahdanau": Decoder}  # cfg.decoder -> decoder class
+# cfg.decoder -> decoder class. The key names the architecture (Bahdanau et al. 2015's recurrence:
+# s_i = GRU([E y_{i-1}; c_i], s_{i-1}) with c_i from s_{i-1}), the class its role in the model.
+DECODERS: dict[str, type] = {"bahdanau": Decoder}
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -34,8 +39,14 @@ def count_parameters(model: nn.Module) -> int:
 class Seq2Seq(nn.Module):
     """Encoder + decoder, with teacher-forced training and greedy decoding that keeps the alignments."""
 
-    def __init__(self, encoder: Encoder, decoder: Decoder, sos_idx: int = Vocab.SOS, eos_idx: int = Vocab.EOS,
-                 pad_idx: int = Vocab.PAD):
+    def __init__(
+        self,
+        encoder: Encoder,
+        decoder: Decoder,
+        sos_idx: int = Vocab.SOS,
+        eos_idx: int = Vocab.EOS,
+        pad_idx: int = Vocab.PAD,
+    ):
         super().__init__()
         self.encoder, self.decoder = encoder, decoder
         self.sos_idx, self.eos_idx, self.pad_idx = sos_idx, eos_idx, pad_idx
@@ -64,7 +75,7 @@ class Seq2Seq(nn.Module):
         B = src.shape[0]
         y_prev = torch.full((B,), self.sos_idx, dtype=torch.long, device=src.device)  # (B,)
         finished = torch.zeros(B, dtype=torch.bool, device=src.device)  # (B,)
-        attn_weights = None  # alpha_0: the context module's own first-step convention
+        attn_weights = None  # alpha_0: the attention's own first-step convention
         tokens, weights = [], []
         for step in range(max_len):
             mask = src_mask if step_mask is None else step_mask(step, src_mask, attn_weights)  # (B, S)
@@ -83,13 +94,22 @@ class Seq2Seq(nn.Module):
         attn = torch.stack(weights, dim=1) if weights else None  # (B, T, S)
         return torch.stack(tokens, dim=1), attn  # (B, T)
 
+    def beam_search(self, src, src_lengths, max_len: int, beam_size: int = 4, length_penalty: float = 0.0):
+        """Beam search (beam.py): tokens (B, T) laid out as greedy_decode's, scores (B,) = log p(Y | X) / lp(Y).
+
+        lp(Y) = ((5 + |Y|) / 6) ** length_penalty (Wu et al. 2016), |Y| counting
+        EOS; a larger length_penalty favours longer outputs. beam_size=1 is
+        greedy decoding.
+        """
+        return beam_search(self, src, src_lengths, max_len, beam_size=beam_size, length_penalty=length_penalty)
+
 
 def build_model(src_vocab_size: int, tgt_vocab_size: int, cfg) -> Seq2Seq:
     """Build the Seq2Seq that cfg asks for (cfg: a TrainConfig, or a dict with the same fields).
 
     cfg.decoder is the architecture (default "bahdanau"), cfg.attention the kind
-    of context (default "additive"; see attention_kinds()); emb_size,
-    hidden_size, dropout size the encoder and decoder, and each context module
+    of attention (default "additive"; see attention_kinds()); emb_size,
+    hidden_size, dropout size the encoder and decoder, and each kind of attention
     reads its own fields (attn_size, location_max_len, ...).
     """
     architecture = config_value(cfg, "decoder", "bahdanau")
@@ -99,6 +119,6 @@ def build_model(src_vocab_size: int, tgt_vocab_size: int, cfg) -> Seq2Seq:
     dropout = config_value(cfg, "dropout", 0.0)
     encoder = Encoder(src_vocab_size, emb, hidden, dropout)
     K = encoder.output_size
-    context = build_context(cfg, query_size=hidden, key_size=K)
-    decoder = DECODERS[architecture](tgt_vocab_size, emb, hidden, K, context, dropout)
+    attention = build_attention(cfg, query_size=hidden, key_size=K)
+    decoder = DECODERS[architecture](tgt_vocab_size, emb, hidden, K, attention, dropout)
     return Seq2Seq(encoder, decoder)

@@ -1,5 +1,7 @@
 """Training: a config dataclass with named profiles, `fit` with callbacks, and checkpoints.
 
+Introduced in notebook 06.
+
     cfg = get_config("ci", task="dates")   # a profile, then any overrides
     run = load_or_train(cfg)               # load runs/<task>-<attention>-<hash>.pt if present, else train it
     run.model, run.vocabs, run.history, run.info, run.loaded
@@ -52,12 +54,37 @@ from .loop import (
 
 __all__ = [
     # config
-    "TrainConfig", "PROFILES", "HASH_FORMAT", "default_profile", "get_config", "run_only_fields",
-    "resolve_config", "config_key", "config_hash",
+    "TrainConfig",
+    "PROFILES",
+    "HASH_FORMAT",
+    "default_profile",
+    "get_config",
+    "run_only_fields",
+    "resolve_config",
+    "config_key",
+    "config_hash",
     # loop
-    "fit", "Callback", "FitState", "HistoryLogger", "ProgressBar", "AlignmentSnapshots", "pick_probe_pairs",
-    "compute_loss", "lr_factor", "seed_everything", "autocast_context", "choose_device",
+    "fit",
+    "Callback",
+    "FitState",
+    "HistoryLogger",
+    "ProgressBar",
+    "AlignmentSnapshots",
+    "pick_probe_pairs",
+    "compute_loss",
+    "lr_factor",
+    "seed_everything",
+    "autocast_context",
+    "choose_device",
     # checkpoints
-    "TrainedRun", "runs_dir", "CHECKPOINT_FORMAT", "prepare_data", "checkpoint_path",
-    "save_checkpoint", "load_checkpoint", "train_model", "load_or_train", "is_cached",
+    "TrainedRun",
+    "runs_dir",
+    "CHECKPOINT_FORMAT",
+    "prepare_data",
+    "checkpoint_path",
+    "save_checkpoint",
+    "load_checkpoint",
+    "train_model",
+    "load_or_train",
+    "is_cached",
 ]

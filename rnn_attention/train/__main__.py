@@ -1,5 +1,7 @@
 """Train (or load) one model from the command line and print its test accuracy.
 
+Introduced in notebook 06.
+
     python -m rnn_attention.train --task dates --profile ci --set hidden_size=32 --json
 
 With --json the last line printed is the summary as JSON: task, decoder, attention,
@@ -15,14 +17,14 @@ import json
 import types
 import typing
 
+from ..data import TASKS
+from ..environment import check_device
 from ..models import attention_kinds
 from .checkpoints import TrainedRun, load_or_train
 from .config import PROFILES, TrainConfig, get_config
-from .loop import check_device
 
 __all__ = ["SUMMARY_KEYS", "summary", "build_parser", "parse_set", "config_from_args", "main"]
 
-TASKS = ("copy", "reverse", "dates", "numbers")
 SUMMARY_KEYS = (
     "task",
     "decoder",

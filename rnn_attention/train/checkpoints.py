@@ -1,5 +1,7 @@
 """Checkpoints: atomic save, safe load, a file lock, and "load the checkpoint if present, else train".
 
+Introduced in notebook 06.
+
     run = load_or_train(cfg)       # a TrainedRun: run.model, run.vocabs, run.history, run.info, run.cfg
     run.loaded, run.path           # whether it was loaded (not trained), and from which file
 

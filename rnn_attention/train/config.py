@@ -1,5 +1,7 @@
 """What decides a training run: the `TrainConfig` dataclass, its named profiles, and its hash.
 
+Introduced in notebook 06.
+
     cfg = get_config("ci", task="dates", hidden_size=32)   # a profile, then any overrides
     key = config_hash(cfg, train_pairs)                    # names the checkpoint of this config and data
 
@@ -19,6 +21,8 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
+
+from ..models.kinds import resolve_attention
 
 __all__ = [
     "TrainConfig",
@@ -52,13 +56,14 @@ class TrainConfig:
     """Everything that decides a training run; a changed learned field means a new checkpoint."""
 
     task: str = "dates"  # copy, reverse, dates, numbers (see rnn_attention.data)
-    decoder: str = "bahdanau"  # the decoder's architecture (the recurrence the context module plugs into)
-    attention: str = "additive"  # the context module: additive, concat, dot, general, none, location, ...
+    decoder: str = "bahdanau"  # the decoder's architecture (the recurrence the attention plugs into)
+    attention: str = "additive"  # the kind of attention (rnn_attention.models.attention_kinds() lists them)
     emb_size: int = 32  # E
     hidden_size: int = 64  # H, of the decoder and of each encoder direction
     attn_size: int = 64  # A
     dropout: float = 0.0
     location_max_len: int | None = None  # positions of the location weights; None = longest training source
+    location_strict: bool = False  # location attention past location_max_len: weight 0 (False) or a ValueError
     location_filters: int = 8  # location-aware attention: convolution filters over the previous weights
     location_kernel_size: int = 11  # location-aware attention: width of that convolution
     batch_size: int = 64
@@ -103,11 +108,24 @@ class TrainConfig:
 DEVICES = ("auto", "cpu", "cuda", "mps")
 # field -> (lowest allowed value, whether None is allowed): counts and sizes of a run
 _POSITIVE = {
-    "emb_size": (1, False), "hidden_size": (1, False), "attn_size": (1, False), "batch_size": (1, False),
-    "epochs": (1, False), "max_steps": (1, True), "max_train_pairs": (1, True), "num_threads": (1, True),
-    "location_max_len": (1, True), "location_filters": (1, False), "location_kernel_size": (1, False),
-    "warmup_steps": (0, False), "valid_pairs": (0, False), "snapshot_every": (0, False), "probe_size": (0, False),
-    "log_every": (1, False), "seed": (0, False), "valid_every": (0, False),
+    "emb_size": (1, False),
+    "hidden_size": (1, False),
+    "attn_size": (1, False),
+    "batch_size": (1, False),
+    "epochs": (1, False),
+    "max_steps": (1, True),
+    "max_train_pairs": (1, True),
+    "num_threads": (1, True),
+    "location_max_len": (1, True),
+    "location_filters": (1, False),
+    "location_kernel_size": (1, False),
+    "warmup_steps": (0, False),
+    "valid_pairs": (0, False),
+    "snapshot_every": (0, False),
+    "probe_size": (0, False),
+    "log_every": (1, False),
+    "seed": (0, False),
+    "valid_every": (0, False),
 }
 
 
@@ -122,8 +140,13 @@ def validate_config(cfg) -> None:
             raise TypeError(f"TrainConfig.{name} must be {allowed}, got {value!r} ({type(value).__name__})")
         if value < lowest:
             raise ValueError(f"TrainConfig.{name} must be >= {lowest}, got {value}")
-    for name, low, high in (("lr", 0.0, None), ("clip", 0.0, None), ("final_lr_ratio", None, 1.0),
-                            ("dropout", None, 1.0), ("max_seconds", 0.0, None)):
+    for name, low, high in (
+        ("lr", 0.0, None),
+        ("clip", 0.0, None),
+        ("final_lr_ratio", None, 1.0),
+        ("dropout", None, 1.0),
+        ("max_seconds", 0.0, None),
+    ):
         value = getattr(cfg, name)
         if value is None and name == "max_seconds":
             continue
@@ -137,6 +160,8 @@ def validate_config(cfg) -> None:
     for name in ("task", "decoder", "attention"):
         if not isinstance(getattr(cfg, name), str):
             raise TypeError(f"TrainConfig.{name} must be a str, got {getattr(cfg, name)!r}")
+    if not isinstance(cfg.location_strict, bool):
+        raise TypeError(f"TrainConfig.location_strict must be a bool, got {cfg.location_strict!r}")
 
 
 # The course's recipe for a dates model (notebooks 06, 07, 09): the same in every profile, so that a
@@ -145,8 +170,16 @@ def validate_config(cfg) -> None:
 # (the curve is in reference/manifest.json). Notebooks 08 and 10 add their own model sizes and budgets
 # (experiments/), equally the same in every profile.
 RECIPE: dict = dict(
-    emb_size=32, hidden_size=64, attn_size=64, batch_size=64, lr=4e-3, epochs=3, max_steps=600,
-    warmup_steps=30, valid_pairs=300, valid_every=100,
+    emb_size=32,
+    hidden_size=64,
+    attn_size=64,
+    batch_size=64,
+    lr=4e-3,
+    epochs=3,
+    max_steps=600,
+    warmup_steps=30,
+    valid_pairs=300,
+    valid_every=100,
 )
 
 PROFILES: dict[str, dict] = {
@@ -185,10 +218,8 @@ def run_only_fields(cfg=TrainConfig) -> tuple[str, ...]:
 
 
 def resolve_config(cfg: TrainConfig, train_pairs) -> TrainConfig:
-    """Fill in what depends on the data (the location weights' number of positions)."""
-    if cfg.attention == "location" and not cfg.location_max_len:
-        cfg = cfg.replace(location_max_len=max(len(s) for s, _ in train_pairs))
-    return cfg
+    """Fill in what depends on the data: the kind of attention decides (e.g. the location weights' positions)."""
+    return resolve_attention(cfg, train_pairs)
 
 
 def _default_of(f: dataclasses.Field):

@@ -1,4 +1,7 @@
-"""The training loop: `fit` with callbacks, the loss, the learning-rate schedule, device and precision.
+"""The training loop: `fit` with callbacks, the loss, the learning-rate schedule, mixed precision.
+
+Introduced in notebook 06. The device, seed and thread helpers it uses live in
+rnn_attention.environment (importable from here and from rnn_attention.train as before).
 
     history = fit(model, train_loader, cfg, device, callbacks=[AlignmentSnapshots(probe_pairs, vocabs)])
 
@@ -20,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import random
 import time
 from dataclasses import dataclass
 
@@ -28,6 +30,8 @@ import torch
 from torch import nn
 
 from ..data.vocab import Vocab
+from ..environment import check_device, choose_device, seed_everything, use_configured_threads
+from ..evaluate import eval_mode, exact_match, make_batch
 from .config import TrainConfig
 
 __all__ = [
@@ -47,53 +51,7 @@ __all__ = [
     "use_configured_threads",
 ]
 
-# ------------------------------------------------------------------ device, seeds, precision
-
-
-def use_configured_threads(cfg, device: torch.device | None = None) -> None:
-    """torch.set_num_threads(cfg.num_threads) on a CPU: for training, and for evaluating a loaded model.
-
-    Small recurrent steps gain little from threads, and lose a lot when notebooks run in parallel
-    on few cores (threads then fight for them: a loaded 2-core laptop trained ~10x slower on two).
-    """
-    if cfg.num_threads and (device is None or device.type == "cpu"):
-        torch.set_num_threads(cfg.num_threads)
-
-
-def check_device(preference: str) -> None:
-    """Raise a ValueError unless the device asked for (auto, cpu, cuda, mps) is there."""
-    available = {
-        "auto": True,
-        "cpu": True,
-        "cuda": torch.cuda.is_available(),
-        "mps": getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(),
-    }
-    if preference not in available:
-        raise ValueError(f"device must be one of {tuple(available)}, got {preference!r}")
-    if not available[preference]:
-        here = [name for name, ok in available.items() if ok]
-        raise ValueError(f"device {preference!r} is not available on this machine (torch {torch.__version__}); "
-                         f"use one of {here}")
-
-
-def choose_device(preference: str = "auto", verbose: bool = True) -> torch.device:
-    """CUDA if present, then Apple MPS, then CPU (or the device named, if it is there), and say which."""
-    if preference and preference != "auto":
-        check_device(preference)
-        device, why = torch.device(preference), "as configured"
-    else:
-        from ..environment import describe_device  # the one CUDA -> MPS -> CPU rule of the course
-
-        device, why = describe_device()
-    if verbose:
-        print(f"Training on {device.type} ({why})")
-    return device
-
-
-def seed_everything(seed: int) -> None:
-    """Seed Python and torch (CPU and every GPU) so a run can be repeated."""
-    random.seed(seed)
-    torch.manual_seed(seed)
+# ------------------------------------------------------------------------------- precision
 
 
 def autocast_context(device: torch.device, enabled: bool = True):
@@ -196,11 +154,8 @@ class HistoryLogger(Callback):
             history["seconds"].append(stats["seconds"])
             self.loss_sum, self.correct, self.tokens = 0.0, 0, 0
         if "valid_curve" in self.state.history and step % self.state.cfg.valid_every == 0:
-            from ..evaluate import exact_match
-
             started = time.perf_counter()
-            exact = exact_match(self.state.model, self.valid_pairs, self.vocabs)
-            self.state.model.train()  # exact_match left it in eval mode
+            exact = exact_match(self.state.model, self.valid_pairs, self.vocabs)  # puts the model back in train mode
             # seconds of training so far, without the time these measurements took
             self.state.history["valid_curve"].append([step, round(stats["seconds"] - self.curve_seconds, 2), exact])
             self.curve_seconds += time.perf_counter() - started
@@ -209,10 +164,7 @@ class HistoryLogger(Callback):
         """Exact match of greedy decoding on the validation pairs."""
         if not self.valid_pairs or self.vocabs is None:
             return
-        from ..evaluate import exact_match
-
         exact = exact_match(self.state.model, self.valid_pairs, self.vocabs)
-        self.state.model.train()  # exact_match left it in eval mode
         self.state.history["epoch_end"].append(step)
         self.state.history["valid_exact_match"].append(exact)
 
@@ -225,14 +177,19 @@ class ProgressBar(Callback):
         from tqdm.auto import tqdm
 
         self.history = state.history
-        self.bar = tqdm(total=state.steps_planned, desc=f"{state.cfg.task}/{state.cfg.attention}",
-                        disable=not state.cfg.progress, leave=False)
+        self.bar = tqdm(
+            total=state.steps_planned,
+            desc=f"{state.cfg.task}/{state.cfg.attention}",
+            disable=not state.cfg.progress,
+            leave=False,
+        )
 
     def on_step_end(self, step, stats):
         """Advance; show the means that HistoryLogger wrote at this step, if it did."""
         if self.history.get("step") and self.history["step"][-1] == step:
-            self.bar.set_postfix(loss=f"{self.history['loss'][-1]:.3f}",
-                                 acc=f"{self.history['token_accuracy'][-1]:.3f}")
+            self.bar.set_postfix(
+                loss=f"{self.history['loss'][-1]:.3f}", acc=f"{self.history['token_accuracy'][-1]:.3f}"
+            )
         self.bar.update(1)
 
     def on_epoch_end(self, epoch, step):
@@ -267,8 +224,6 @@ class AlignmentSnapshots(Callback):
 
     def on_train_start(self, state):
         """Encode the probe batch once, and take the snapshot of the untrained model."""
-        from ..evaluate import make_batch
-
         self.state = state
         state.history["probe"] = {"src": [s for s, _ in self.probe_pairs], "tgt": [t for _, t in self.probe_pairs]}
         state.history["alignments"] = []
@@ -294,11 +249,9 @@ class AlignmentSnapshots(Callback):
         if self.batch is None:
             return
         model, batch = self.state.model, self.batch
-        was_training = model.training
-        model.eval()
-        _, attn = model(batch.src, batch.src_lengths, batch.tgt_in, return_attention=True)  # (B, T, S)
-        tokens, _ = model.greedy_decode(batch.src, batch.src_lengths, self.max_decode)  # (B, T')
-        model.train(was_training)
+        with eval_mode(model):
+            _, attn = model(batch.src, batch.src_lengths, batch.tgt_in, return_attention=True)  # (B, T, S)
+            tokens, _ = model.greedy_decode(batch.src, batch.src_lengths, self.max_decode)  # (B, T')
         outputs = [self.vocabs[1].decode(row) for row in tokens.cpu()]
         matrices = None
         if attn is not None:
@@ -327,8 +280,9 @@ def _optimizer_step(loss, model, optimizer, scaler, clip: float) -> None:
         optimizer.step()
 
 
-def fit(model, train_loader, cfg: TrainConfig, device: torch.device, callbacks=(),
-        valid_pairs=None, vocabs=None) -> dict:
+def fit(
+    model, train_loader, cfg: TrainConfig, device: torch.device, callbacks=(), valid_pairs=None, vocabs=None
+) -> dict:
     """Train with Adam, warm-up + cosine decay, clipping and (on CUDA) mixed precision; return the history.
 
     Stops after cfg.epochs or cfg.max_steps, whichever comes first; the
@@ -367,8 +321,13 @@ def fit(model, train_loader, cfg: TrainConfig, device: torch.device, callbacks=(
                 loss, n_correct, n_tokens = compute_loss(model, batch)
             _optimizer_step(loss, model, optimizer, scaler, cfg.clip)
             step += 1
-            stats = {"loss": loss.item(), "n_correct": n_correct, "n_tokens": n_tokens, "lr": lr,
-                     "seconds": time.perf_counter() - state.start}
+            stats = {
+                "loss": loss.item(),
+                "n_correct": n_correct,
+                "n_tokens": n_tokens,
+                "lr": lr,
+                "seconds": time.perf_counter() - state.start,
+            }
             for callback in callbacks:
                 callback.on_step_end(step, stats)
         else:

@@ -61,8 +61,9 @@ def read_manifest(folder: Path | None = None) -> dict:
         return {"format": MANIFEST_FORMAT, "models": {}}
     manifest = json.loads(path.read_text(encoding="utf-8"))
     if manifest.get("format") != MANIFEST_FORMAT:
-        raise ValueError(f"{path}: expected a reference manifest of format {MANIFEST_FORMAT}, "
-                         f"got {manifest.get('format')!r}")
+        raise ValueError(
+            f"{path}: expected a reference manifest of format {MANIFEST_FORMAT}, got {manifest.get('format')!r}"
+        )
     return manifest
 
 
@@ -110,5 +111,8 @@ def describe_reference(entry: dict) -> str:
 
 def warn_unusable(entry: dict, problem: str) -> None:
     """Say that a reference file was not used, and why."""
-    warnings.warn(f"reference model {entry['path']} not used: {problem}; training a new model instead",
-                  RuntimeWarning, stacklevel=3)
+    warnings.warn(
+        f"reference model {entry['path']} not used: {problem}; training a new model instead",
+        RuntimeWarning,
+        stacklevel=3,
+    )

@@ -28,16 +28,33 @@ class ContextHullExplorer(Explorer):
     def __init__(self, points, initial_len: int, initial_focus: int, initial_temperature: float):
         self.pool = points  # (S_max, 2): encoder states h_1..h_{S_max} in the plane
         self.length = widgets.IntSlider(
-            value=initial_len, min=1, max=points.shape[0], description="source length T_x",
-            continuous_update=False, style=STYLE, layout=LAYOUT,
+            value=initial_len,
+            min=1,
+            max=points.shape[0],
+            description="source length T_x",
+            continuous_update=False,
+            style=STYLE,
+            layout=LAYOUT,
         )
         self.focus = widgets.IntSlider(
-            value=initial_focus, min=1, max=initial_len, description="focus position j",
-            continuous_update=False, style=STYLE, layout=LAYOUT,
+            value=initial_focus,
+            min=1,
+            max=initial_len,
+            description="focus position j",
+            continuous_update=False,
+            style=STYLE,
+            layout=LAYOUT,
         )
         self.temperature = widgets.FloatSlider(
-            value=initial_temperature, min=0.1, max=20.0, step=0.1, description="temperature tau (flat when large)",
-            continuous_update=False, style=STYLE, layout=LAYOUT, readout_format=".1f",
+            value=initial_temperature,
+            min=0.1,
+            max=20.0,
+            step=0.1,
+            description="temperature tau (flat when large)",
+            continuous_update=False,
+            style=STYLE,
+            layout=LAYOUT,
+            readout_format=".1f",
         )
         self._holding = False
         super().__init__([self.length, self.focus, self.temperature])

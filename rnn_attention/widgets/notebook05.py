@@ -33,12 +33,22 @@ class PaddedBatchExplorer(Explorer):
         self.query_pool = query_pool  # (B_max, H): one decoder state s_{i-1} per sentence
         self.seed = seed
         self.batch_size = widgets.IntSlider(
-            value=initial_batch, min=1, max=key_pool.shape[0], description="batch size B",
-            continuous_update=False, style=STYLE, layout=LAYOUT,
+            value=initial_batch,
+            min=1,
+            max=key_pool.shape[0],
+            description="batch size B",
+            continuous_update=False,
+            style=STYLE,
+            layout=LAYOUT,
         )
         self.max_len = widgets.IntSlider(
-            value=initial_len, min=1, max=key_pool.shape[1], description="maximum source length S",
-            continuous_update=False, style=STYLE, layout=LAYOUT,
+            value=initial_len,
+            min=1,
+            max=key_pool.shape[1],
+            description="maximum source length S",
+            continuous_update=False,
+            style=STYLE,
+            layout=LAYOUT,
         )
         super().__init__([self.max_len, self.batch_size])
         self.redraw()
@@ -72,8 +82,9 @@ class PaddedBatchExplorer(Explorer):
         for b in range(B):
             for j in range(S):
                 real = bool(state["mask"][b, j])
-                ax_mask.text(j, b, "1" if real else "0", ha="center", va="center", fontsize=8,
-                             color="white" if real else "black")
+                ax_mask.text(
+                    j, b, "1" if real else "0", ha="center", va="center", fontsize=8, color="white" if real else "black"
+                )
         ax_mask.set_title("src_mask: 1 = real token, 0 = padding")
         image = ax_weights.imshow(state["weights"].numpy(), cmap="viridis", vmin=0, vmax=1, aspect="auto")
         padding = (~state["mask"]).float().numpy()

@@ -15,6 +15,7 @@ from .core import LAYOUT, STYLE, Explorer, require_between
 
 __all__ = ["TranslateExplorer", "translate_widget", "AlignmentHistoryExplorer", "alignment_history_widget"]
 
+
 class TranslateExplorer(Explorer):
     """A text box and a button: translate the input, show the output and its alignment heat map.
 
@@ -54,7 +55,12 @@ class TranslateExplorer(Explorer):
         """Translate the text box's value into self.state; never raises."""
         text = str(self.text_box.value).strip()
         self.state = {
-            "input": text, "output": None, "weights": None, "src_tokens": [], "tgt_tokens": [], "error": None,
+            "input": text,
+            "output": None,
+            "weights": None,
+            "src_tokens": [],
+            "tgt_tokens": [],
+            "error": None,
             "warning": None,
         }
         try:

@@ -22,8 +22,13 @@ MEASURES = {
     "per-item accuracy": "item_accuracy",
     "per-item accuracy, oracle length": "oracle_item_accuracy",
 }
-COLOURS = {"additive": "tab:blue", "none": "tab:red", "location": "tab:orange", "location_aware": "tab:green",
-           "location_aware_window": "tab:purple"}
+COLOURS = {
+    "additive": "tab:blue",
+    "none": "tab:red",
+    "location": "tab:orange",
+    "location_aware": "tab:green",
+    "location_aware_window": "tab:purple",
+}
 
 
 class ExtrapolationExplorer(Explorer):
@@ -49,11 +54,16 @@ class ExtrapolationExplorer(Explorer):
             description, xlabel = "source length bucket", "source length (characters, bucket middle)"
         self.xlabel = xlabel
         self.point = widgets.SelectionSlider(
-            options=list(zip(self.labels, range(len(self.points)))), value=initial_index, description=description,
-            continuous_update=False, style=STYLE, layout=LAYOUT,
+            options=list(zip(self.labels, range(len(self.points)))),
+            value=initial_index,
+            description=description,
+            continuous_update=False,
+            style=STYLE,
+            layout=LAYOUT,
         )
-        self.measure = widgets.Dropdown(options=list(MEASURES), value=initial_measure, description="measure",
-                                        style=STYLE)
+        self.measure = widgets.Dropdown(
+            options=list(MEASURES), value=initial_measure, description="measure", style=STYLE
+        )
         super().__init__([self.point, self.measure])
         self.redraw()
 
@@ -96,8 +106,9 @@ class ExtrapolationExplorer(Explorer):
         width = 0.8 / len(MEASURES)
         for m, name in enumerate(MEASURES.values()):
             values = [self.state["at_point"][kind][name] or 0.0 for kind in self.kinds]
-            right.bar([x + (m - 1) * width for x in range(len(self.kinds))], values, width=width,
-                      label=list(MEASURES)[m])
+            right.bar(
+                [x + (m - 1) * width for x in range(len(self.kinds))], values, width=width, label=list(MEASURES)[m]
+            )
         right.set_xticks(range(len(self.kinds)))
         right.set_xticklabels([kind.replace("_", "\n") for kind in self.kinds], fontsize=7)
         right.set_ylim(0, 1.02)
@@ -107,8 +118,12 @@ class ExtrapolationExplorer(Explorer):
         return figure
 
 
-def extrapolation_widget(result: dict, test: str = "repeated", initial_index: int | None = None,
-                         initial_measure: str = "per-item accuracy, oracle length"):
+def extrapolation_widget(
+    result: dict,
+    test: str = "repeated",
+    initial_index: int | None = None,
+    initial_measure: str = "per-item accuracy, oracle length",
+):
     """The explorer over one test of a run_extrapolation result; starts at the first point past the training range."""
     if test not in ("repeated", "longer"):
         raise ValueError(f"test must be 'repeated' or 'longer', got {test!r}")

@@ -499,6 +499,8 @@ def test_static_site_pinned_scripts_draw(browser, tmp_path):
     spec = importlib.util.spec_from_file_location("course_site", ROOT / "tools" / "site.py")
     course_site = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(course_site)
+    import site_pins  # the pinned scripts: a sibling of site.py, which put tools/ on sys.path
+
     site = tmp_path / "_site"
     course_site.build_site(site)
     pages = [
@@ -509,9 +511,9 @@ def test_static_site_pinned_scripts_draw(browser, tmp_path):
     assert pages, "no page with a widget"
 
     files = {}  # "https://unpkg.com/PACKAGE@VERSION/" -> the tarball, opened
-    for script in course_site.PINNED_SCRIPTS:
-        files[f"{course_site.CDN}/{script.package}@{script.version}/"] = tarfile.open(
-            Path(folder) / course_site.tarball_name(script)
+    for script in site_pins.PINNED_SCRIPTS:
+        files[f"{site_pins.CDN}/{script.package}@{script.version}/"] = tarfile.open(
+            Path(folder) / site_pins.tarball_name(script)
         )
 
     def serve(route, tamper: str = ""):

@@ -1,7 +1,7 @@
-"""The untrusted half of tools/grade.py: runs one student's code and nothing else.
+"""The untrusted half of the grader: runs one student's code and nothing else.
 
-    python -I grade_worker.py boot SPEC_JSON    (root, inside fresh mount/pid/net/ipc namespaces)
-    python -I grade_worker.py run SPEC_JSON     (the worker itself)
+    python -I worker.py boot SPEC_JSON    (root, inside fresh mount/pid/net/ipc namespaces)
+    python -I worker.py run SPEC_JSON     (the worker itself)
 
 `boot` builds a private root file system (the OS, the Python install and a
 copy of the course package, all read-only; a scratch home, /tmp and runs/
@@ -15,7 +15,8 @@ grader, in a process this one cannot reach: nothing sent from here is trusted
 `weights_only=True`).
 
 This file is copied next to each notebook's sandbox and run from there; it
-imports nothing from the course's tools.
+imports nothing from the course's tools (the grader's channel.py imports its
+MAX_MESSAGE).
 """
 
 from __future__ import annotations
@@ -244,7 +245,7 @@ def run(spec: dict) -> None:
             buffer = io.BytesIO()
             torch.save(_plain(value, torch), buffer)
             data = buffer.getvalue()
-        except BaseException as error:  # noqa: B036 -- the student's SystemExit is an answer too
+        except BaseException as error:  # the student's SystemExit is an answer too
             kind = "not_implemented" if isinstance(error, NotImplementedError) else "other"
             if type(error).__name__ == "CheckFailed":
                 kind = "check_failed"

@@ -1,16 +1,17 @@
-"""The checks of notebook 10 (longer than anything in training): blank, right and typical wrong answers."""
+"""Wrong answers a student would plausibly write for notebook 10, each rejected with a message naming the mistake."""
 
+import pytest
 import torch
 import torch.nn.functional as F
-from exercise_cases import check_tests
+from wrong_answers import notebook_tests
 
 from rnn_attention.data import Vocab
 from rnn_attention.exercises import check_forbid_eos, check_item_accuracy, check_location_features
 
-# ---- 10.1: f_i = F * alpha_{i-1}
+# Exercise 10.1: f_i = F * alpha_{i-1}, (B, T_x), (k, r) -> (B, T_x, k), zero padding r // 2 on each side
 
 
-def location_features(prev_weights, filters):
+def conv1d_with_padding(prev_weights, filters):
     r = filters.shape[1]
     return F.conv1d(prev_weights.unsqueeze(1), filters.unsqueeze(1), padding=r // 2).transpose(1, 2)
 
@@ -33,7 +34,7 @@ def channels_first(prev_weights, filters):
 
 
 def flipped(prev_weights, filters):
-    return location_features(prev_weights, filters.flip(1))
+    return conv1d_with_padding(prev_weights, filters.flip(1))
 
 
 def padded_on_the_left(prev_weights, filters):
@@ -44,20 +45,20 @@ def padded_on_the_left(prev_weights, filters):
 def fixed_max_len(prev_weights, filters, max_len=12):
     """Features built for a fixed maximum length: breaks on longer sources."""
     padded = F.pad(prev_weights, (0, max_len - prev_weights.shape[1]))
-    return location_features(padded, filters)
+    return conv1d_with_padding(padded, filters)
 
 
-# ---- 10.2: forbid EOS until each sentence's length
+# Exercise 10.2: EOS gets the lowest logit while step < min_lengths[b]
 
 
-def forbid_eos(logits, step, min_lengths, eos_idx=Vocab.EOS):
+def where_too_early(logits, step, min_lengths, eos_idx=Vocab.EOS):
     out = logits.clone()
     out[:, eos_idx] = torch.where(step < min_lengths, torch.finfo(logits.dtype).min, out[:, eos_idx])
     return out
 
 
 def off_by_one(logits, step, min_lengths, eos_idx=Vocab.EOS):
-    return forbid_eos(logits, step, min_lengths + 1, eos_idx)
+    return where_too_early(logits, step, min_lengths + 1, eos_idx)
 
 
 def zero_logit(logits, step, min_lengths, eos_idx=Vocab.EOS):
@@ -74,7 +75,7 @@ def one_rule_for_the_batch(logits, step, min_lengths, eos_idx=Vocab.EOS):
 
 
 def wrong_column(logits, step, min_lengths, eos_idx=Vocab.EOS):
-    return forbid_eos(logits, step, min_lengths, eos_idx=Vocab.PAD)
+    return where_too_early(logits, step, min_lengths, eos_idx=Vocab.PAD)
 
 
 def inverted(logits, step, min_lengths, eos_idx=Vocab.EOS):
@@ -89,10 +90,10 @@ def forbids_everything_else(logits, step, min_lengths, eos_idx=Vocab.EOS):
     return out
 
 
-# ---- 10.3: per-item accuracy
+# Exercise 10.3: the fraction of the target's ;-separated items right at the same place
 
 
-def item_accuracy(output, target):
+def items_zipped(output, target):
     target_items = target.split(";")
     output_items = output.split(";") if output else []
     return sum(o == t for o, t in zip(output_items, target_items)) / len(target_items)
@@ -125,13 +126,6 @@ def per_character(output, target):
     return right / len(target)
 
 
-RIGHT = [
-    (check_location_features, location_features),
-    (check_location_features, by_hand),
-    (check_forbid_eos, forbid_eos),
-    (check_item_accuracy, item_accuracy),
-]
-
 WRONG = [
     (check_location_features, no_padding, "pad r // 2 = 2 zeros on each side"),
     (check_location_features, channels_first, "transpose to (B, S, k)"),
@@ -150,6 +144,21 @@ WRONG = [
     (check_item_accuracy, over_the_longer, "extra date lowered the score"),
     (check_item_accuracy, per_character, "partial credit"),
 ]
+pytestmark = pytest.mark.usefixtures("one_thread")
+STEM = "10_beyond_training_lengths"
+RIGHT = [
+    (check_location_features, "location_features"),
+    (check_location_features, conv1d_with_padding),
+    (check_location_features, by_hand),
+    (check_forbid_eos, "forbid_eos"),
+    (check_forbid_eos, where_too_early),
+    (check_item_accuracy, "item_accuracy"),
+    (check_item_accuracy, items_zipped),
+]
 
 
-test_blank_is_not_attempted, test_right_answer_passes, test_wrong_answer_says_why = check_tests(RIGHT, WRONG)
+(
+    test_wrong_answer_is_rejected_with_its_mistake_named,
+    test_the_solution_passes,
+    test_blank_is_not_attempted,
+) = notebook_tests(WRONG, RIGHT, STEM)

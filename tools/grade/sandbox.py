@@ -1,0 +1,301 @@
+"""Where a student's code runs: one worker process per notebook, started and killed by `Sandbox`.
+
+Two isolations:
+
+- "sandbox" (root, Linux, `unshare`): the worker runs in new mount, pid, network and IPC namespaces,
+  chrooted into a private root (the OS, the Python install and a fresh copy of the course package,
+  read-only; its own home, /tmp and runs/), as an unused uid without capabilities (worker.py `boot`
+  builds that root from the spec written here);
+- "copy": the worker runs as your user on a fresh read-only copy of the package; the grader snapshots
+  the course's own files before the notebook (`course_files`) and puts them back after it
+  (`restore_course`), and imports every course module first (`preload_course`) so that later edits on
+  disk cannot reach its checks.
+
+Either way the worker gets the notebook's code cells and the names of the functions to grade, nothing else
+of the grader's; `Sandbox` hands back the `Channel` to talk to it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+import pkgutil
+import pwd
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .channel import Channel
+
+ROOT = Path(__file__).resolve().parents[2]  # the course: its package is copied for the worker, its files protected
+WORKER = Path(__file__).resolve().with_name("worker.py")
+UID_RANGE = range(61000, 65000)  # the worker's uid: the first of these with no account
+
+
+def sandbox_available() -> tuple[bool, str]:
+    """Whether the namespace sandbox can be used here, and why not."""
+    if not sys.platform.startswith("linux"):
+        return False, "not Linux"
+    if os.geteuid() != 0:
+        return False, "not root"
+    if shutil.which("unshare") is None:
+        return False, "no unshare command (util-linux)"
+    return True, ""
+
+
+class Sandbox:
+    """One notebook's worker: started on enter (which returns its Channel), killed with all it started on exit."""
+
+    def __init__(self, cells: list[tuple[int, str]], functions: list[str], deadline: float, isolation: str):
+        self.cells, self.functions, self.deadline, self.isolation = cells, functions, deadline, isolation
+        self.process = None
+
+    def __enter__(self) -> Channel:
+        self.tmp = Path(tempfile.mkdtemp(prefix="grade-"))
+        self._write_files()
+        to_worker_r, to_worker = os.pipe()
+        from_worker, from_worker_w = os.pipe()
+        self.log = open(self.tmp / "worker.log", "w+b")  # closed in __exit__
+        if self.isolation == "sandbox":
+            command, env, cwd = self._sandbox_command(to_worker_r, from_worker_w)
+        else:
+            command, env, cwd = self._copy_command(to_worker_r, from_worker_w)
+        self.process = subprocess.Popen(
+            command,
+            pass_fds=(to_worker_r, from_worker_w),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+            cwd=cwd,
+            env=env,
+            start_new_session=True,
+        )
+        os.close(to_worker_r)
+        os.close(from_worker_w)
+        self.channel = Channel(to_worker, from_worker, self.deadline, self._gone_message)
+        return self.channel
+
+    def _write_files(self) -> None:
+        """The worker's folders: course/ (a read-only copy), grade/ (worker and cells, read-only), home/, runs/."""
+        os.chmod(self.tmp, 0o755)
+        for name in ("course", "grade", "home", "runs"):
+            (self.tmp / name).mkdir()
+        _copy_course(self.tmp / "course")
+        shutil.copy2(WORKER, self.tmp / "grade" / "worker.py")
+        (self.tmp / "grade" / "cells.json").write_text(json.dumps(self.cells), encoding="utf-8")
+        _read_only(self.tmp / "grade")
+        (self.tmp / "home" / "tmp").mkdir()
+
+    def _sandbox_command(self, fd_in: int, fd_out: int) -> tuple[list[str], dict, str]:
+        """`unshare` running worker.py `boot` with the spec of the private root: (command, environment, cwd)."""
+        uid = _sandbox_uid()
+        for name in ("home", "runs"):
+            for dirpath, _, filenames in os.walk(self.tmp / name):
+                os.chown(dirpath, uid, uid)
+                for filename in filenames:
+                    os.chown(os.path.join(dirpath, filename), uid, uid)
+        (self.tmp / "root").mkdir()
+        home = "/home/student"
+        self._add_checkpoints(self.tmp / "runs")  # mounted on course/runs in the sandbox
+        run = {
+            "fd_in": fd_in,
+            "fd_out": fd_out,
+            "course": "/course",
+            "cells": "/grade/cells.json",
+            "functions": self.functions,
+        }
+        spec = {
+            "root": str(self.tmp / "root"),
+            "uid": uid,
+            "python": sys.executable,
+            "python_paths": _python_paths(),
+            "binds": [
+                [str(self.tmp / "course"), "/course", False],
+                [str(self.tmp / "runs"), "/course/runs", True],
+                [str(self.tmp / "grade"), "/grade", False],
+                [str(self.tmp / "home"), home, True],
+            ],
+            "cwd": home,
+            "worker": "/grade/worker.py",
+            "env": _child_env(home, "/course"),
+            "run": run,
+        }
+        command = [
+            "unshare",
+            "--mount",
+            "--pid",
+            "--net",
+            "--ipc",
+            "--fork",
+            "--kill-child",
+            sys.executable,
+            "-I",
+            str(self.tmp / "grade" / "worker.py"),
+            "boot",
+            json.dumps(spec),
+        ]
+        return command, {"PATH": "/usr/bin:/bin"}, str(self.tmp)
+
+    def _copy_command(self, fd_in: int, fd_out: int) -> tuple[list[str], dict, str]:
+        """worker.py `run` as your user, on the copy: (command, environment, cwd)."""
+        runs = self.tmp / "course" / "runs"
+        os.chmod(runs, 0o755)
+        self._add_checkpoints(runs)
+        home = str(self.tmp / "home")
+        run = {
+            "fd_in": fd_in,
+            "fd_out": fd_out,
+            "course": str(self.tmp / "course"),
+            "cells": str(self.tmp / "grade" / "cells.json"),
+            "functions": self.functions,
+        }
+        command = [sys.executable, "-I", str(self.tmp / "grade" / "worker.py"), "run", json.dumps(run)]
+        return command, _child_env(home, str(self.tmp / "course")), home
+
+    def _add_checkpoints(self, runs: Path) -> None:
+        """The teacher's trained models, so that notebooks 07-09 load rather than train them.
+
+        In the sandbox a hard link (the file stays the teacher's and read-only to the worker,
+        which may only replace its own link); otherwise a copy per notebook.
+        """
+        for checkpoint in sorted((ROOT / "runs").glob("*.pt")) if (ROOT / "runs").is_dir() else ():
+            target = runs / checkpoint.name
+            try:
+                if self.isolation != "sandbox":
+                    raise OSError("copy")
+                os.link(checkpoint, target)
+                if checkpoint.stat().st_mode & 0o022:  # group- or world-writable: a copy, not the teacher's file
+                    target.unlink()
+                    raise OSError("copy")
+            except OSError:
+                shutil.copy2(checkpoint, target)
+                os.chmod(target, 0o644)
+
+    def _gone_message(self) -> str:
+        code = self.process.poll() if self.process else None
+        self.log.seek(0)
+        tail = self.log.read()[-2000:].decode("utf-8", "replace").strip().splitlines()
+        last = f": {tail[-1][:300]}" if tail else ""
+        return f"the notebook's process ended (exit code {code}) before this check{last}"
+
+    def __exit__(self, *exc):
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.channel.close()
+        self.log.close()
+        for dirpath, _dirnames, _ in os.walk(self.tmp):  # the read-only copies must be writable to delete
+            os.chmod(dirpath, 0o755)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        return False
+
+
+def _sandbox_uid() -> int:
+    for uid in UID_RANGE:
+        try:
+            pwd.getpwuid(uid)
+        except KeyError:
+            return uid
+    raise RuntimeError(f"every uid in {UID_RANGE} has an account")
+
+
+def _python_paths() -> list[str]:
+    """Folders the worker's interpreter needs: its prefixes and everything on sys.path outside them."""
+    paths = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+    paths.add(os.path.dirname(os.path.realpath(sys.executable)))
+    for entry in sys.path:
+        real = os.path.realpath(entry) if entry else ""
+        if real and os.path.isdir(real) and "site-packages" in real:
+            paths.add(real)
+    # bind the outermost only; skip system folders the sandbox gets anyway
+    paths = {p for p in paths if not any(p.startswith(s) for s in ("/usr/", "/etc/", "/lib/", "/lib64/", "/bin/"))}
+    return sorted(p for p in paths if not any(p != q and p.startswith(q + os.sep) for q in paths))
+
+
+def _copy_course(target: Path) -> None:
+    """A fresh copy of the package and data/, read-only (files 0444, folders 0555)."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "rnn_attention", target / "rnn_attention", ignore=ignore)
+    if (ROOT / "data").is_dir():
+        shutil.copytree(ROOT / "data", target / "data", ignore=ignore)
+    (target / "runs").mkdir()  # in the sandbox a writable folder is mounted here
+    _read_only(target)
+
+
+def _read_only(folder: Path) -> None:
+    for dirpath, _dirnames, filenames in os.walk(folder):
+        for name in filenames:
+            os.chmod(os.path.join(dirpath, name), 0o444)
+        os.chmod(dirpath, 0o555)
+
+
+def _child_env(home: str, course: str) -> dict:
+    """The worker's environment: nothing of the grader's but the profile and thread settings."""
+    env = {
+        "PATH": os.path.dirname(sys.executable) + ":/usr/local/bin:/usr/bin:/bin",
+        "HOME": home,
+        "USER": "student",
+        "LOGNAME": "student",
+        "TMPDIR": os.path.join(home, "tmp") if not home.startswith("/home/student") else "/tmp",
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": course,
+        "PYTHONHASHSEED": "0",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": os.path.join(home, ".config", "matplotlib"),
+        "COURSE_PROFILE": os.environ.get("COURSE_PROFILE", "ci"),
+    }
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "TZ"):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
+
+
+# ------------------------------------------------------------ protecting the course in copy mode
+
+
+def course_files() -> dict[str, bytes]:
+    """The course's own code, for the copy-mode check after each notebook."""
+    files = {}
+    for folder in (ROOT / "rnn_attention", ROOT / "tools"):
+        for path in sorted(folder.rglob("*.py")):
+            files[str(path)] = path.read_bytes()
+    return files
+
+
+def restore_course(snapshot: dict[str, bytes]) -> list[str]:
+    """Put back any course file that changed or vanished; remove any .py added; list what was wrong."""
+    changed = []
+    for name, data in snapshot.items():
+        path = Path(name)
+        try:
+            same = path.read_bytes() == data
+        except OSError:
+            same = False
+        if not same:
+            changed.append(str(path.relative_to(ROOT)))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(OSError):
+                os.chmod(path, 0o644)
+            path.write_bytes(data)
+    for folder in (ROOT / "rnn_attention", ROOT / "tools"):
+        for path in folder.rglob("*.py"):
+            if str(path) not in snapshot:
+                changed.append(str(path.relative_to(ROOT)))
+                path.unlink()
+    return changed
+
+
+def preload_course() -> None:
+    """Import every course module now, so that later edits on disk cannot reach the grader's checks."""
+    package = sys.modules["rnn_attention"]
+    for module in pkgutil.walk_packages(package.__path__, "rnn_attention."):
+        if module.name.endswith("__main__"):
+            continue
+        with contextlib.suppress(Exception):
+            importlib.import_module(module.name)
