@@ -86,6 +86,7 @@ check-notebooks: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m rnn_attention.bench
+	$(PY) -m rnn_attention.train_bench
 
 clean-runs:
 	rm -rf runs/
