@@ -137,7 +137,7 @@ print("matches the pencil example")
 def location_features(prev_weights, filters):
     """f_i = F * alpha_{i-1}: (B, T_x), (k, r) -> (B, T_x, k), zero padding r // 2 on each side."""
     # BEGIN SOLUTION
-    # HINT: torch.nn.functional.conv1d(prev_weights.unsqueeze(1), filters.unsqueeze(1), padding=...), then transpose
+    # HINT: conv1d wants (B, 1, T_x) and (k, 1, r): which axis does each tensor lack? How much padding keeps T_x positions? Where does conv1d put the k channels?
     r = filters.shape[1]
     f = torch.nn.functional.conv1d(prev_weights.unsqueeze(1), filters.unsqueeze(1), padding=r // 2)  # (B, k, T_x)
     return f.transpose(1, 2)  # (B, T_x, k)
@@ -183,7 +183,7 @@ print("before:", logits.argmax(-1).item(), " after:", changed.argmax(-1).item(),
 def forbid_eos(logits, step, min_lengths, eos_idx=EOS):
     """Logits (B, V) with EOS impossible for each sentence b that has written fewer than min_lengths[b] tokens."""
     # BEGIN SOLUTION
-    # HINT: out = logits.clone(); too_early = step < min_lengths  (B,); torch.where(too_early, lowest, out[:, eos_idx])
+    # HINT: which sentences are still too early, as a (B,) tensor of True/False? And how do you change EOS's column without touching the caller's logits?
     out = logits.clone()  # (B, V)
     too_early = step < min_lengths  # (B,)
     lowest = torch.finfo(logits.dtype).min
