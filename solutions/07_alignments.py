@@ -82,6 +82,8 @@ print("every row sums to 1:", torch.allclose(attn_weights.sum(dim=1), torch.ones
 # The year moves from the end of the source to the front of the target.
 #
 # The rows of the separators `-` and of `<eos>` are spread out: writing a dash does not need any particular source character.
+#
+# Reading a heat map by eye tells you what the model does, not whether it is right: [notebook 13](13_alignments_tested.ipynb) tests these heat maps against the right alignment, known by construction.
 
 # %% [markdown]
 # ## 3. Different lengths, different languages
@@ -230,18 +232,21 @@ translator
 
 # %% [markdown]
 # The cell below drives the widget from code, as a test would: it types into the box and presses the button.
+# (`trying()` puts the box back as it was afterwards, so the widget above still shows your own input.)
 
 # %%
 long_date = "Donnerstag, der 24. September im Jahre 2064"  # longer than every training source
-for attempt in ["3 mai 1999", "", long_date, "3 mai 1999 ☺"]:
-    translator.text_box.value = attempt
-    translator.button.click()
-    state = translator.state
-    if state["error"]:
-        print(state["text"])
-    else:
-        print(f"{attempt!r} -> {state['output']!r}: {state['weights'].shape[1]} columns of weights "
-              f"for {len(attempt)} characters" + (f"\n    warning: {state['warning']}" if state["warning"] else ""))
+with translator.trying():  # afterwards the widget above shows your last input again, not the check's
+    for attempt in ["3 mai 1999", "", long_date, "3 mai 1999 ☺"]:
+        translator.text_box.value = attempt
+        translator.button.click()
+        state = translator.state
+        if state["error"]:
+            print(state["text"])
+        else:
+            print(f"{attempt!r} -> {state['output']!r}: {state['weights'].shape[1]} columns of weights "
+                  f"for {len(attempt)} characters" + (f"\n    warning: {state['warning']}" if state["warning"] else ""))
+print("the widget shows again:", translator.state["text"])
 
 # %% [markdown]
 # ## 7. How the alignment appears during training
@@ -259,10 +264,12 @@ emerging
 # Driven from code: the mean row entropy at the first and at the last snapshot.
 
 # %%
-emerging.step.value = steps[0]
-first = dict(emerging.state)
-emerging.step.value = steps[-1]
-last = dict(emerging.state)
+with emerging.trying():  # the slider goes back to where it was
+    emerging.step.value = steps[0]
+    first = dict(emerging.state)
+    emerging.step.value = steps[-1]
+    last = dict(emerging.state)
+print("the slider shows again: training step", emerging.step.value)
 claim("step 0: rows nearly uniform (mean entropy above 80% of log T_x)",
       first["mean_entropy"] > 0.8 * first["uniform_entropy"])
 claim("last step: rows sharper than at step 0", last["mean_entropy"] < first["mean_entropy"])

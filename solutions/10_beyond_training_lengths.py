@@ -137,7 +137,7 @@ print("matches the pencil example")
 def location_features(prev_weights, filters):
     """f_i = F * alpha_{i-1}: (B, T_x), (k, r) -> (B, T_x, k), zero padding r // 2 on each side."""
     # BEGIN SOLUTION
-    # HINT: torch.nn.functional.conv1d(prev_weights.unsqueeze(1), filters.unsqueeze(1), padding=...), then transpose
+    # HINT: conv1d wants (B, 1, T_x) and (k, 1, r): which axis does each tensor lack? How much padding keeps T_x positions? Where does conv1d put the k channels?
     r = filters.shape[1]
     f = torch.nn.functional.conv1d(prev_weights.unsqueeze(1), filters.unsqueeze(1), padding=r // 2)  # (B, k, T_x)
     return f.transpose(1, 2)  # (B, T_x, k)
@@ -183,7 +183,7 @@ print("before:", logits.argmax(-1).item(), " after:", changed.argmax(-1).item(),
 def forbid_eos(logits, step, min_lengths, eos_idx=EOS):
     """Logits (B, V) with EOS impossible for each sentence b that has written fewer than min_lengths[b] tokens."""
     # BEGIN SOLUTION
-    # HINT: out = logits.clone(); too_early = step < min_lengths  (B,); torch.where(too_early, lowest, out[:, eos_idx])
+    # HINT: which sentences are still too early, as a (B,) tensor of True/False? And how do you change EOS's column without touching the caller's logits?
     out = logits.clone()  # (B, V)
     too_early = step < min_lengths  # (B,)
     lowest = torch.finfo(logits.dtype).min
@@ -375,7 +375,8 @@ claim("at k = 5 with oracle length, the location weights get the first date righ
 # The content of $h_j$ includes *how far from the end* a date is, so content-based scores can find "the last date" at any $k$, and "the second date" only for the $k$ they were trained on.
 # The location weights fail the other way round: their best date is the *first*, whose positions every training input had; the last date of a long input sits at positions few or no training inputs reached.
 #
-# The heat maps of one $k = 4$ input, decoded with oracle length (rows: output characters; columns: source characters):
+# The heat maps of one $k = 4$ input, decoded with oracle length (columns: source characters, the dashed lines between the source dates; rows: output characters).
+# Of the 45 output rows, each panel shows the 16 this section reads: the four year digits of each output date.
 
 # %%
 pair = tests[4][0]
@@ -389,23 +390,27 @@ def source_date(j):
 
 
 print("target:", target)
-fig, axes = plt.subplots(3, 1, figsize=(14, 18))  # 45 rows each: tall enough to read the output characters
+year_rows = [11 * p + d for p in range(count_items(target)) for d in range(4)]  # the 4 year digits of each date
+fig, axes = plt.subplots(3, 1, figsize=(14, 11))  # 16 of the 45 rows each: the rows the text reads
 for ax, kind in zip(axes, ("additive", "location", "location_aware")):
     run = runs["repeated"][kind][0]
     batch = make_batch([pair], run.vocabs)
     n = len(target)
     tokens, attn = decode(run.model, batch.src, batch.src_lengths, n + 1, oracle_lengths=torch.tensor([n]))
     output = run.vocabs[1].decode(tokens[0])  # attn: (1, n + 1, S), one row per output character and EOS
-    plot_attention(attn[0, : n + 1], list(source), list(output) + ["<eos>"], ax=ax,
-                   title=f"{kind}: {output}", colorbar=True)
-    ax.tick_params(axis="y", labelsize=7)
+    labels = [f"date {row // 11 + 1}: {output[row]}" for row in year_rows]
+    plot_attention(attn[0, year_rows], list(source), labels, ax=ax, title=f"{kind}: {output}", colorbar=True)
+    for sep in separators:  # where one source date ends and the next begins
+        ax.axvline(sep, color="white", linestyle="--", linewidth=1)
+    for boundary in range(4, len(year_rows), 4):
+        ax.axhline(boundary - 0.5, color="white", linewidth=0.5)
     # the first year digit of output date p is row 11 p: which source date does it look at most?
     read_from = [source_date(int(attn[0, 11 * p].argmax())) for p in range(count_items(target))]
     print(f"{kind:>15} writes {output}: output dates 1-4 read their year from source dates {read_from}")
 fig.tight_layout()
 
 # %% [markdown]
-# Read the rows of each date's year (the four rows after each `;`) and the printed lines, which say where each output date's first year digit looks most.
+# Read each output date's four year rows and the printed lines, which say where each output date's first year digit looks most.
 # Where an output date is right, its year rows sit on that source date's year, at the end of the date (the year moves to the front). Where it goes wrong, compare the printed source dates with 1, 2, 3, 4: a model that writes "the next date" would read them in that order.
 # The `none` model has no weights to draw: its one summary vector must hold all $k$ dates.
 

@@ -65,3 +65,56 @@ def test_usable_cores_follows_the_container_quota(tmp_path):
     cpu_max.write_text("50000 100000\n")
     assert usable_cores(str(cpu_max)) == 1  # half a CPU still gets one worker
     assert usable_cores(str(tmp_path / "missing")) == affinity
+
+
+def test_an_interrupt_terminates_every_worker_and_says_so(tmp_path, splits, monkeypatch, capsys):
+    import multiprocessing
+    import time
+
+    from rnn_attention.experiments import parallel
+
+    busy = dict(TINY, max_steps=100_000)  # would train for minutes: only the interrupt ends it
+    jobs = [(get_config("ci", task="dates", seed=seed, **busy), splits) for seed in (0, 1, 2)]
+    seen = []
+
+    def interrupted(futures):
+        deadline = time.monotonic() + 60
+        while len(multiprocessing.active_children()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(2)  # the workers have imported torch and are training
+        seen.extend(child.pid for child in multiprocessing.active_children())
+        raise KeyboardInterrupt  # what the kernel's stop button raises in the notebook
+
+    monkeypatch.setattr(parallel, "as_completed", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        train_missing(jobs, tmp_path, workers=2)
+    out = capsys.readouterr().out
+    assert len(seen) >= 2, "the workers never started"
+    assert "starting 1/3" in out and "starting 2/3" in out and "starting 3/3" not in out  # two at a time
+    assert "interrupted: terminated 2 training process(es)" in out and "run the cell again" in out
+    for pid in seen:
+        with pytest.raises(ProcessLookupError):  # gone, and reaped
+            os.kill(pid, 0)
+    assert not multiprocessing.active_children()
+    assert not any(is_cached(cfg, tmp_path, s) for cfg, s in jobs)
+
+
+def test_each_start_is_announced_with_the_manifest_estimate(tmp_path, splits, monkeypatch, capsys):
+    from rnn_attention.experiments import parallel
+
+    monkeypatch.setattr(parallel, "expected_seconds", lambda cfg, out_dir, s: 12.0 if cfg.seed == 0 else None)
+    jobs = [(get_config("ci", task="dates", seed=seed, **TINY), splits) for seed in (0, 1, 2)]
+    assert train_missing(jobs, tmp_path, workers=2) == 3
+    lines = capsys.readouterr().out.splitlines()
+    starts = [line for line in lines if "starting" in line]
+    assert len(starts) == 3 and "about 12 s on the course's machine" in starts[0] and "about" not in starts[1]
+    assert lines.index(starts[2]) > min(i for i, line in enumerate(lines) if "1/3 dates" in line)  # after one ended
+
+
+def test_the_manifest_knows_a_reference_model_seconds():
+    from rnn_attention.experiments.parallel import expected_seconds
+    from rnn_attention.train.references import read_manifest
+
+    entry = next(e for e in read_manifest()["models"].values() if e["task"] == "dates" and e["attention"] == "dot")
+    assert expected_seconds(get_config("cpu", **entry["config"])) == entry["seconds"]  # notebook 09's dot model
+    assert expected_seconds(get_config("ci", task="dates", **TINY)) is None  # a model the course never trained

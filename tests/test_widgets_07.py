@@ -128,3 +128,18 @@ def test_alignment_history_rejects_bad_arguments():
         alignment_history_widget({"alignments": [], "probe": {"src": [], "tgt": []}})
     with pytest.raises(ValueError, match="initial_step"):
         alignment_history_widget(_fake_history(), initial_step=7)
+
+
+def test_trying_puts_both_widgets_back_after_a_check_cell(model_and_vocabs):
+    """After the check cells of notebook 07 (Run All), the widgets show what they were created with, no error."""
+    model, vocabs = model_and_vocabs
+    translator = translate_widget(model, vocabs, initial_text="3 mai 1999", longest_training_source=40)
+    before = translator.state["text"]
+    with translator.trying():
+        assert _press(translator, "3 mai 1999 ☺")["error"]
+    assert translator.text_box.value == "3 mai 1999" and translator.state["error"] is None
+    assert translator.state["text"] == before and "Cannot translate" not in translator.message.value
+    emerging = alignment_history_widget(_fake_history(), initial_probe=1, initial_step=50)
+    with emerging.trying():
+        emerging.step.value = 100
+    assert emerging.step.value == 50 and emerging.state["step"] == 50

@@ -26,6 +26,11 @@ def maximum_without_keepdim(scores):
     return _normalise(torch.exp(scores - scores.max(dim=-1).values))
 
 
+def sum_without_keepdim(scores):
+    exps = torch.exp(scores - scores.max(dim=-1, keepdim=True).values)
+    return exps / exps.sum(dim=-1)
+
+
 def softmax_over_the_rows(scores):
     return _normalise(torch.exp(scores - scores.max(dim=0, keepdim=True).values), dim=0)
 
@@ -79,6 +84,28 @@ def renormalise_after_zeroing(scores, mask):
     return kept / kept.sum(dim=-1, keepdim=True).clamp(min=1e-30)
 
 
+def fills_the_callers_scores_in_place(scores, mask):
+    filled = scores.masked_fill_(~mask, torch.finfo(scores.dtype).min)
+    return torch.softmax(filled, dim=-1) * mask
+
+
+def fills_a_view_of_the_callers_scores(scores, mask):
+    scores[~mask] = torch.finfo(scores.dtype).min
+    return torch.softmax(scores, dim=-1) * mask
+
+
+def fill_below_the_data_minimum(scores, mask):
+    return torch.softmax(_fill(scores, mask, scores.min() - 1e4), dim=-1) * mask
+
+
+def fill_below_the_data_minimum_as_a_number(scores, mask):
+    return torch.softmax(_fill(scores, mask, scores.min().item() - 1e4), dim=-1) * mask
+
+
+def minus_inf_then_nan_to_num(scores, mask):
+    return torch.softmax(_fill(scores, mask, float("-inf")), dim=-1).nan_to_num(0.0)
+
+
 def calls_the_package(scores, mask):
     return masked_softmax(scores, mask)
 
@@ -104,6 +131,7 @@ WRONG = [
     (check_stable_softmax, naive_exp, "Subtract the largest score of each row"),
     (check_stable_softmax, one_maximum_for_all_rows, "not one maximum for all rows"),
     (check_stable_softmax, maximum_without_keepdim, "keep it (keepdim=True)"),
+    (check_stable_softmax, sum_without_keepdim, ("the sum over dim=-1 drops the row axis", "keepdim=True")),
     (check_stable_softmax, softmax_over_the_rows, "the softmax ran over the rows"),
     (check_stable_softmax, calls_torch_softmax, "write the softmax yourself"),
     (check_stable_softmax, calls_the_package_masked_softmax, "write the softmax yourself"),
@@ -119,6 +147,11 @@ WRONG = [
     (check_masked_softmax, float32_minimum_in_every_dtype, "must fit the scores' dtype"),
     (check_masked_softmax, all_padding_row_left_uniform, "a row with no real position must give zeros"),
     (check_masked_softmax, renormalise_after_zeroing, "the padded scores were above the real ones"),
+    (check_masked_softmax, fills_the_callers_scores_in_place, ("changed the caller's scores", "masked_fill_")),
+    (check_masked_softmax, fills_a_view_of_the_callers_scores, "changed the caller's scores"),
+    (check_masked_softmax, fill_below_the_data_minimum, ("computed from the scores", "depends on the data")),
+    (check_masked_softmax, fill_below_the_data_minimum_as_a_number, "computed from the scores"),
+    (check_masked_softmax, minus_inf_then_nan_to_num, ("repaired after the softmax", "nan_to_num")),
     (check_masked_softmax, calls_the_package, "not to call the package's masked_softmax"),
     (check_masked_softmax, upcast_to_float32, "the scores' own dtype"),
 ]

@@ -99,6 +99,10 @@ def bounds_over_dim_0(enc_outputs):
     return enc_outputs.min(0).values, enc_outputs.max(0).values
 
 
+def weights_the_callers_states_in_place(attn_weights, enc_outputs):
+    return enc_outputs.mul_(attn_weights.unsqueeze(-1)).sum(dim=1)
+
+
 WRONG = [
     (check_context_vector, plain_sum_of_the_states, "plain sum of the h_j"),
     (check_context_vector, plain_average_of_the_states, "plain average"),
@@ -107,6 +111,11 @@ WRONG = [
     (check_context_vector, summed_over_the_features, "that sums over the features"),
     (check_context_vector, weights_without_a_feature_axis, "an axis for the features"),
     (check_context_vector, divided_by_the_length, "the weights already sum to one"),
+    (
+        check_context_vector,
+        weights_the_callers_states_in_place,
+        ("changed the caller's weights or encoder states", "mul_"),
+    ),
     (check_state_gradients, whole_gradient_to_every_state, "got the whole gradient g"),
     (check_state_gradients, minus_sign, "the minus sign belongs to the gradient-descent step"),
     (check_state_gradients, softmax_derivative, "alpha_j (1 - alpha_j) is the softmax's derivative"),

@@ -90,6 +90,17 @@ def forbids_everything_else(logits, step, min_lengths, eos_idx=Vocab.EOS):
     return out
 
 
+def changes_the_callers_logits(logits, step, min_lengths, eos_idx=Vocab.EOS):
+    logits[:, eos_idx] = torch.where(step < min_lengths, torch.finfo(logits.dtype).min, logits[:, eos_idx])
+    return logits
+
+
+def fills_the_callers_logits_in_place(logits, step, min_lengths, eos_idx=Vocab.EOS):
+    forbidden = torch.zeros_like(logits, dtype=torch.bool)
+    forbidden[:, eos_idx] = step < min_lengths
+    return logits.masked_fill_(forbidden, torch.finfo(logits.dtype).min)
+
+
 # Exercise 10.3: the fraction of the target's ;-separated items right at the same place
 
 
@@ -138,6 +149,8 @@ WRONG = [
     (check_forbid_eos, wrong_column, "another column than EOS"),
     (check_forbid_eos, inverted, "wrong way round"),
     (check_forbid_eos, forbids_everything_else, "changed the scores of the other tokens"),
+    (check_forbid_eos, changes_the_callers_logits, ("changed the caller's logits", "__setitem__")),
+    (check_forbid_eos, fills_the_callers_logits_in_place, ("changed the caller's logits", "masked_fill_")),
     (check_item_accuracy, all_or_nothing, "exact match"),
     (check_item_accuracy, anywhere, "wrong place counted as right"),
     (check_item_accuracy, over_output_items, "number of *target* dates"),

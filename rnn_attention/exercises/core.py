@@ -283,32 +283,83 @@ class Watch:
       (torch.softmax in 3.1, reading a tensor element by element in 5.1);
     - int_index: message for indexing a watched tensor with a plain int (x[b]);
     - budget, budget_message: more torch operations than this in one call (a
-      loop over a long axis) fail with the message.
+      loop over a long axis) fail with the message;
+    - keep_inputs: message for changing a wrapped tensor (an argument) in place,
+      or a view of it (masked_fill_, mul_, x[...] = v, out=x): refused during the
+      call, so also in tools/grade's worker; `done` compares the arguments with
+      their values before the call as well;
+    - broadcast_hints: {"sum": message}: an operation that fails with "must match
+      the size" on a tensor that this reduction made (sum, max, ...) fails with
+      the message, so that the hint blames the line that dropped the axis.
     """
 
-    def __init__(self, refused_code=None, refused_ops=None, int_index=None, budget=None, budget_message=""):
+    def __init__(
+        self,
+        refused_code=None,
+        refused_ops=None,
+        int_index=None,
+        budget=None,
+        budget_message="",
+        keep_inputs=None,
+        broadcast_hints=None,
+    ):
         self.refused_code = dict(refused_code or {})
         self.refused_ops = dict(refused_ops or {})
         self.int_index = int_index
         self.budget, self.budget_message = budget, budget_message
+        self.keep_inputs = keep_inputs
+        self.broadcast_hints = dict(broadcast_hints or {})
         self.count, self.armed = 0, True
         self._codes = self._ops = None
+        self._inputs, self._before = set(), []
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        state.update(count=0, _codes=None, _ops=None)  # resolved afresh, counted afresh, where the call runs
+        # resolved afresh, counted afresh, the arguments' storages found afresh, where the call runs
+        state.update(count=0, _codes=None, _ops=None, _inputs=set(), _before=[])
         return state
 
     def wrap(self, tensor: torch.Tensor) -> Watched:
         """A Watched copy of `tensor`, reporting to this watch."""
         watched = tensor.detach().clone().as_subclass(Watched)
         watched.__dict__["_watch"] = self
+        if self.keep_inputs:
+            watched.__dict__["_input"] = True
+            self._before.append((watched, tensor.detach().clone()))
         return watched
 
     def done(self, value):
         """Stop watching (the check's own comparisons are free) and return `value` with plain tensors."""
         self.armed = False
+        for watched, before in self._before:
+            now = watched.as_subclass(torch.Tensor)
+            if now.shape != before.shape or not torch.equal(now.isnan(), before.isnan()):
+                raise CheckFailed(f"{self.keep_inputs} (an argument was changed in place)")
+            if not torch.equal(now.nan_to_num(), before.nan_to_num()):
+                raise CheckFailed(f"{self.keep_inputs} (an argument was changed in place)")
         return _unwatch(value)
+
+    def note_inputs(self, values) -> None:
+        """Remember the storage of each argument among `values`, so that an in-place change of it is seen."""
+        for value in values:
+            if isinstance(value, Watched) and value.__dict__.get("_input"):
+                self._inputs.add(_storage(value))
+
+    def _in_place_on_input(self, func, args, kwargs):
+        """The name of `func` when it writes into an argument's storage (in place or out=), else None."""
+        name = getattr(func, "__name__", "")
+        in_place = (
+            (name.endswith("_") and not name.startswith("_") and name not in _NOT_WRITES)
+            or name in _IN_PLACE_DUNDERS
+            or bool(kwargs.get("inplace"))
+        )
+        targets = [args[0]] if in_place and args else []
+        out = kwargs.get("out")
+        targets += list(out) if isinstance(out, (tuple, list)) else [out] if out is not None else []
+        for target in targets:
+            if isinstance(target, torch.Tensor) and _storage(target) in self._inputs:
+                return name or "an operation"
+        return None
 
     def _resolved(self):
         if self._codes is None:
@@ -326,8 +377,13 @@ class Watch:
                     pass
         return self._codes, self._ops
 
-    def inspect(self, func, args) -> None:
+    def inspect(self, func, args, kwargs=None) -> None:
         """Raise CheckFailed if this operation is one the check refuses."""
+        if self.keep_inputs:
+            self.note_inputs(args)
+            name = self._in_place_on_input(func, args, kwargs or {})
+            if name:
+                raise CheckFailed(f"{self.keep_inputs} ({name} changed an argument in place)")
         codes, ops = self._resolved()
         try:
             message = ops.get(func)
@@ -361,11 +417,50 @@ class Watched(torch.Tensor):
         kwargs = kwargs or {}
         watch = _watch_in(args) or _watch_in(tuple(kwargs.values()))
         if watch is not None and watch.armed:
-            watch.inspect(func, args)
-        result = super().__torch_function__(func, types, args, kwargs)
+            watch.inspect(func, args, kwargs)
+        try:
+            result = super().__torch_function__(func, types, args, kwargs)
+        except RuntimeError as error:
+            if watch is not None and watch.armed and watch.broadcast_hints and "must match the size" in str(error):
+                for value in (*args, *kwargs.values()):
+                    made_by = value.__dict__.get("_made_by") if isinstance(value, Watched) else None
+                    if made_by in watch.broadcast_hints:
+                        raise CheckFailed(watch.broadcast_hints[made_by]) from None
+            raise
         if watch is not None:
             _tag(result, watch)
+            name = getattr(func, "__name__", "")
+            if name in watch.broadcast_hints:
+                for item in result if isinstance(result, tuple) else (result,):
+                    if isinstance(item, Watched):
+                        item.__dict__["_made_by"] = name
         return result
+
+
+# Methods whose name ends in "_" that do not write into the tensor's numbers.
+_NOT_WRITES = {"requires_grad_", "share_memory_", "retain_grad_", "record_stream_"}
+_IN_PLACE_DUNDERS = {
+    "__setitem__",
+    "__iadd__",
+    "__isub__",
+    "__imul__",
+    "__itruediv__",
+    "__ifloordiv__",
+    "__imod__",
+    "__ipow__",
+    "__imatmul__",
+    "__iand__",
+    "__ior__",
+    "__ixor__",
+    "__ilshift__",
+    "__irshift__",
+}
+
+
+def _storage(tensor: torch.Tensor) -> int:
+    """Where `tensor`'s numbers live: the same for a tensor and every view of it."""
+    with torch._C.DisableTorchFunctionSubclass():
+        return tensor.untyped_storage().data_ptr()
 
 
 def _watch_in(values, depth: int = 0):

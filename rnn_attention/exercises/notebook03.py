@@ -44,6 +44,40 @@ _OVERFLOW = (
     "minimum of another dtype, does not; use torch.finfo(scores.dtype).min"
 )
 
+_DROPPED_AXIS = {
+    "max": "scores.max(dim=-1) drops the row axis: keep it (keepdim=True), so that each row subtracts its own maximum",
+    "amax": "scores.amax(dim=-1) drops the row axis: keep it (keepdim=True), so that each row subtracts its own maximum",
+    "sum": "the sum over dim=-1 drops the row axis, so the division does not line up with the rows: keep it "
+    "(.sum(dim=-1, keepdim=True)), so that each row is divided by its own sum",
+}
+_KEEP_SCORES = (
+    "your function changed the caller's scores or mask: a softmax returns new weights and leaves its arguments as "
+    "they were (the caller still needs the scores); use masked_fill, not masked_fill_, or work on a copy"
+)
+_DATA_FILL = (
+    "the fill was computed from the scores (such as scores.min() - 1e4): a magic number that depends on the data is "
+    "below the real scores only as far as the data allows, turns into -inf once it passes the dtype's lowest value "
+    "(float16 stops at -65504), and its result changes with whatever the padded positions hold. "
+    "Fill with torch.finfo(scores.dtype).min, which is below every real score by definition"
+)
+_REPAIRED_NAN = (
+    "the nan was repaired after the softmax (as -inf then nan_to_num does): that also turns into 0 every nan from a "
+    "real bug (an overflow, a nan score), which then no longer shows, and it is the -inf method notebook 03 advises "
+    "against. Fill with torch.finfo(scores.dtype).min so that no nan arises, and give an all-padding row zeros"
+)
+_MASKED_REFUSED = {
+    **{
+        path: _DATA_FILL
+        for path in ("torch:min", "torch:Tensor.min", "torch:amin", "torch:Tensor.amin", "torch:aminmax")
+    },
+    **{
+        path: _REPAIRED_NAN
+        for path in ("torch:nan_to_num", "torch:Tensor.nan_to_num", "torch:Tensor.nan_to_num_", "torch:isnan")
+    },
+    "torch:Tensor.aminmax": _DATA_FILL,
+    "torch:Tensor.isnan": _REPAIRED_NAN,
+}
+
 
 def check_stable_softmax(stable_softmax) -> CheckResult:
     """Exercise 3.1: a softmax over the last axis that survives scores like 1000 and -1000."""
@@ -65,19 +99,12 @@ def check_stable_softmax(stable_softmax) -> CheckResult:
             ("float16 scores 10, 11, 12", torch.tensor([[10.0, 11.0, 12.0]], dtype=torch.float16)),
         ]
         for what, scores in cases:
-            watch = Watch(refused_ops=_SOFTMAXES, refused_code={"rnn_attention.masking:masked_softmax": _OWN_SOFTMAX})
-            given = watch.done(
-                call(
-                    fn,
-                    watch.wrap(scores),
-                    hints={
-                        "must match the size": (
-                            "scores.max(dim=-1) drops the row axis: keep it (keepdim=True), so that each row subtracts its own "
-                            "maximum"
-                        )
-                    },
-                )
+            watch = Watch(
+                refused_ops=_SOFTMAXES,
+                refused_code={"rnn_attention.masking:masked_softmax": _OWN_SOFTMAX},
+                broadcast_hints=_DROPPED_AXIS,
             )
+            given = watch.done(call(fn, watch.wrap(scores), hints={"must match the size": _DROPPED_AXIS["max"]}))
             what = f"the softmax of {what}"
             expect_shape(given, scores.shape, what)
             expected = torch.softmax(scores, dim=-1)
@@ -111,7 +138,11 @@ def check_stable_softmax(stable_softmax) -> CheckResult:
 
 def _masked_case(fn, scores, mask, what, atol=1e-5):
     """Run fn on (scores, mask) as Watched tensors; fail with the misconception each wrong kind of answer shows."""
-    watch = Watch(refused_code={"rnn_attention.masking:masked_softmax": _OWN_MASKED})
+    watch = Watch(
+        refused_code={"rnn_attention.masking:masked_softmax": _OWN_MASKED},
+        refused_ops=_MASKED_REFUSED,
+        keep_inputs=_KEEP_SCORES,
+    )
     given = watch.done(call(fn, watch.wrap(scores), watch.wrap(mask), hints={"without overflow": _OVERFLOW}))
     expected = masked_softmax(scores, mask)
     expect_shape(given, scores.shape, what)

@@ -6,9 +6,14 @@ import torch
 
 from ..attention import attend
 from ..masking import lengths_to_mask
-from .core import CheckFailed, CheckResult, call, expect_close, expect_shape, name_the_mistake, run_check
+from .core import CheckFailed, CheckResult, Watch, call, expect_close, expect_shape, name_the_mistake, run_check
 
 __all__ = ["check_context_vector", "check_state_gradients", "check_feature_bounds"]
+
+_KEEP_INPUTS = (
+    "your function changed the caller's weights or encoder states: c_i is a new tensor, and the caller still needs "
+    "enc_outputs for the next step (every decoder step reads the same h_j); use mul, not mul_, or work on a copy"
+)
 
 
 def check_context_vector(context_vector) -> CheckResult:
@@ -23,10 +28,11 @@ def check_context_vector(context_vector) -> CheckResult:
             lengths[0] = S
             mask = lengths_to_mask(lengths, S)  # (B, S)
             expected, attn_weights = attend(scores, keys, mask)  # (B, H), (B, S)
+            watch = Watch(keep_inputs=_KEEP_INPUTS)
             given = call(
                 fn,
-                attn_weights.clone(),
-                keys.clone(),
+                watch.wrap(attn_weights),
+                watch.wrap(keys),
                 hints={
                     "must match the size": (
                         "the weights (B, S) and the states (B, S, H) line up only once the weights get an axis for the "
@@ -34,6 +40,7 @@ def check_context_vector(context_vector) -> CheckResult:
                     )
                 },
             )
+            given = watch.done(given)
             what = f"the context for B={B}, S={S}, H={H}"
             expect_shape(
                 given,

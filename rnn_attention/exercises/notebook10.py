@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from ..data import Vocab
 from ..evaluate import forbid_eos as reference_forbid_eos
 from ..evaluate import item_accuracy as reference_item_accuracy
-from .core import CheckFailed, CheckResult, expect_close, run_check, shorten
+from .core import CheckFailed, CheckResult, Watch, expect_close, run_check, shorten
 
 __all__ = ["check_location_features", "check_forbid_eos", "check_item_accuracy"]
 
@@ -72,6 +72,12 @@ def check_location_features(location_features) -> CheckResult:
     return run_check("Exercise 10.1", check, location_features)
 
 
+_KEEP_LOGITS = (
+    "your function changed the caller's logits (or min_lengths): the exercise asks for new logits and says not to "
+    "change logits in place, because the decoder still reads them (a beam, a second decoding); clone them first"
+)
+
+
 def check_forbid_eos(forbid_eos) -> CheckResult:
     """Exercise 10.2: EOS made impossible until each sentence has produced its min_lengths[b] tokens."""
 
@@ -84,7 +90,8 @@ def check_forbid_eos(forbid_eos) -> CheckResult:
         min_lengths = torch.tensor([0, 2, 3, 5])
         step = 2
         original = logits.clone()
-        given = fn(logits, step, min_lengths)
+        watch = Watch(keep_inputs=_KEEP_LOGITS)
+        given = watch.done(fn(watch.wrap(logits), step, watch.wrap(min_lengths)))
         expected = reference_forbid_eos(original, step, min_lengths)
         if not isinstance(given, torch.Tensor) or tuple(given.shape) != (4, V):
             shape = tuple(given.shape) if isinstance(given, torch.Tensor) else type(given).__name__

@@ -64,11 +64,46 @@ def _train_one(cfg, out_dir, splits) -> dict:
     return {"seconds": run.info["seconds"], "exact_match": run.info["exact_match"], "loaded": run.loaded}
 
 
+def expected_seconds(cfg, out_dir=None, splits: dict | None = None) -> float | None:
+    """The seconds the course's reference run of exactly this model took (reference/manifest.json), else None."""
+    from ..train.checkpoints import _resolved_key_path, prepare_data
+    from ..train.references import find_reference
+
+    try:
+        train_pairs = splits["train"] if splits is not None else prepare_data(cfg)[0]["train"]
+        entry = find_reference(_resolved_key_path(cfg, out_dir, train_pairs)[1])
+    except Exception:  # no manifest, or one this code cannot read: no estimate, training goes on
+        return None
+    return None if entry is None else float(entry["seconds"])
+
+
+def _stop_workers(pool) -> list[int]:
+    """Terminate (then kill, if need be) every process of the pool; the ids of those that were still running."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    running = [process for process in processes if process.is_alive()]
+    for process in running:
+        process.terminate()
+    for process in running:
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join(timeout=5)
+    pool.shutdown(wait=False, cancel_futures=True)
+    return [process.pid for process in running]
+
+
 def train_missing(jobs, out_dir=None, workers: int | None = None, verbose: bool = True) -> int:
     """Train the jobs [(cfg, splits or None), ...] without a checkpoint, `workers` at a time.
 
     Returns how many were trained here. With one worker, or at most one model to
     train, it trains nothing and leaves each model to load_or_train in this process.
+
+    A model is handed to a worker only when one is free, so the line "starting
+    k/n" is printed when model k starts (with the reference run's seconds, when
+    reference/manifest.json knows this model). An interrupt (the notebook's stop
+    button, KeyboardInterrupt) or any error terminates every worker process
+    this call started, says so, and is raised again; the models finished so far
+    keep their checkpoints.
     """
     if not jobs:
         return 0
@@ -82,22 +117,52 @@ def train_missing(jobs, out_dir=None, workers: int | None = None, verbose: bool 
     if verbose:
         print(
             f"training {len(missing)} models, {workers} at a time (one process each; "
-            "COURSE_TRAIN_WORKERS sets how many) ...",
+            "COURSE_TRAIN_WORKERS sets how many); interrupting the kernel stops them ...",
             flush=True,
         )
     start = time.perf_counter()
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: safe from a notebook's kernel
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {
-            pool.submit(_train_one, replace(cfg, progress=False), out_dir, splits): cfg for cfg, splits in missing
-        }
-        for done, future in enumerate(as_completed(futures), 1):
-            cfg, info = futures[future], future.result()
-            if verbose:
-                print(
-                    f"  {done}/{len(missing)} {cfg.task}/{cfg.attention} seed {cfg.seed}: "
-                    f"{info['seconds']:.0f} s, test exact match {info['exact_match']:.3f} "
-                    f"({time.perf_counter() - start:.0f} s so far)",
-                    flush=True,
-                )
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    queue, running, finished = list(enumerate(missing, 1)), {}, 0
+
+    def start_next():
+        number, (cfg, splits) = queue.pop(0)
+        if verbose:
+            seconds = expected_seconds(cfg, out_dir, splits)
+            estimate = f", about {seconds:.0f} s on the course's machine" if seconds is not None else ""
+            print(
+                f"  starting {number}/{len(missing)} {cfg.task}/{cfg.attention} seed {cfg.seed}{estimate} "
+                f"({time.perf_counter() - start:.0f} s so far)",
+                flush=True,
+            )
+        running[pool.submit(_train_one, replace(cfg, progress=False), out_dir, splits)] = cfg
+
+    try:
+        while queue and len(running) < workers:
+            start_next()
+        while running:
+            for future in as_completed(list(running)):
+                cfg, info = running.pop(future), future.result()
+                finished += 1
+                if verbose:
+                    print(
+                        f"  {finished}/{len(missing)} {cfg.task}/{cfg.attention} seed {cfg.seed}: "
+                        f"{info['seconds']:.0f} s, test exact match {info['exact_match']:.3f} "
+                        f"({time.perf_counter() - start:.0f} s so far)",
+                        flush=True,
+                    )
+                if queue:
+                    start_next()
+                break  # wait again, now for the running set with the new model in it
+    except BaseException as error:
+        stopped = _stop_workers(pool)
+        why = "interrupted" if isinstance(error, KeyboardInterrupt) else f"stopped by {type(error).__name__}"
+        print(
+            f"{why}: terminated {len(stopped)} training process(es) (pid {', '.join(map(str, stopped)) or '-'}); "
+            f"{finished} of {len(missing)} models finished and keep their checkpoints; run the cell again to train "
+            "the rest",
+            flush=True,
+        )
+        raise
+    pool.shutdown(wait=True)
     return len(missing)
