@@ -203,7 +203,7 @@ plt.show()
 KINDS = ["additive", "concat", "dot", "general"]
 table = {}
 for kind in KINDS:
-    cfg_kind = get_config(task="dates", attention=kind, max_steps=300, max_seconds=120.0, progress=False)
+    cfg_kind = get_config(task="dates", attention=kind, progress=False)  # notebook 09's models
     run_kind = load_or_train(cfg_kind)
     w = forced_attention(run_kind.model, test_pairs, run_kind.vocabs)
     table[kind] = {
