@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from wrong_answers import assert_not_attempted, assert_passes, assert_rejected, solution
+from wrong_answers import notebook_tests
 
 from rnn_attention.alignment import alignment_error_rate
 from rnn_attention.exercises import check_alignment_error_rate, check_attentional_state
@@ -120,32 +120,20 @@ WRONG = [
     (check_attentional_state, w_c_not_transposed, "so multiply by W_c.T"),
     (check_attentional_state, sigmoid_instead_of_tanh, "differs from the reference"),
 ]
+STEM = "13_alignments_tested"
 RIGHT = [
+    (check_alignment_error_rate, "aer_from_weights"),
     (check_alignment_error_rate, aer_right),
     (check_alignment_error_rate, aer_with_sets_and_a_loop),
+    (check_attentional_state, "attentional_state"),
     (check_attentional_state, state_right),
     (check_attentional_state, state_as_a_linear_layer),
 ]
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-@pytest.mark.parametrize("check, fn, phrase", WRONG, ids=[fn.__name__ for _, fn, _ in WRONG])
-def test_wrong_answer_is_rejected_with_its_mistake_named(check, fn, phrase):
-    assert_rejected(check, fn, phrase)
-
-
-@pytest.mark.parametrize("check, fn", RIGHT, ids=[fn.__name__ for _, fn in RIGHT])
-def test_a_right_answer_passes(check, fn):
-    assert_passes(check, fn)
-
-
-@pytest.mark.parametrize("check", [check_alignment_error_rate, check_attentional_state])
-def test_blank_is_not_attempted(check):
-    assert_not_attempted(check)
-
-
-@pytest.mark.parametrize(
-    "check, name", [(check_alignment_error_rate, "aer_from_weights"), (check_attentional_state, "attentional_state")]
-)
-def test_the_notebook_solution_passes(check, name):
-    assert_passes(check, solution("13_alignments_tested", name))
+(
+    test_wrong_answer_is_rejected_with_its_mistake_named,
+    test_the_solution_passes,
+    test_blank_is_not_attempted,
+) = notebook_tests(WRONG, RIGHT, STEM)
