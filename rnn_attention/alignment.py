@@ -1,5 +1,7 @@
 """Scoring attention against gold alignments: alignment error rate and alignment accuracy.
 
+Introduced in notebook 13.
+
 An alignment of one pair is a list with one collection of source positions per
 target character (what ``rnn_attention.data.gold_alignments`` returns). A model's
 alignment is read off its attention weights by arg-max: ``predicted_alignments``.

@@ -15,10 +15,8 @@ NOT_CORE = ("exercises", "widgets", "experiments")
 NO_NOTEBOOK = {
     "data/corpus.py": "the loader for a real corpus (eng-fra.txt): no notebook reads one; tests/test_data_corpus.py",
     "course.py": "the table of the notebooks itself: the tools and the tests read it, no lesson does",
-    # The package halves of notebooks 12 and 13, which land after their notebooks are executed (issues 20, 21):
+    # The package half of notebook 12, which lands after the notebook is executed (issue 20):
     "models/beam.py": "notebook 12 (decoding at test time), not yet in solutions/; tests/test_beam_search.py",
-    "alignment.py": "notebook 13 (are the heat maps right?), not yet in solutions/; tests/test_alignment.py",
-    "data/gold.py": "notebook 13 (are the heat maps right?), not yet in solutions/; tests/test_data_gold.py",
 }
 
 

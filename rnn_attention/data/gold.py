@@ -1,5 +1,7 @@
 """Gold alignments: which source characters each target character derives from, by construction.
 
+Introduced in notebook 13.
+
 The tasks are generated (see tasks.py), so the right alignment is known: nobody has
 to annotate it by hand, as Luong et al. (2015, section 5.4) had to. For a pair
 (source, target), ``gold_alignments`` gives one frozenset per target character
