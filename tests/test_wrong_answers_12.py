@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from wrong_answers import assert_not_attempted, assert_passes, assert_rejected, solution
+from wrong_answers import notebook_tests
 
 from rnn_attention.data import Vocab
 from rnn_attention.exercises import check_beam_step, check_normalised_score
@@ -154,30 +154,18 @@ WRONG = [
     (check_normalised_score, eos_log_prob_left_out, "EOS's own log-probability was left out"),
     (check_normalised_score, one_score_per_token, "one score per output"),
 ]
+pytestmark = pytest.mark.usefixtures("one_thread")
+STEM = "12_decoding"
 RIGHT = [
-    (check_beam_step, beam_step),
+    (check_beam_step, "beam_step"),
     (check_beam_step, beam_step_by_sorting),
-    (check_normalised_score, normalised_score),
+    (check_normalised_score, "normalised_score"),
     (check_normalised_score, normalised_score_with_a_loop),
 ]
-pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-@pytest.mark.parametrize("check, fn, phrase", WRONG, ids=[fn.__name__ for _, fn, _ in WRONG])
-def test_wrong_answer_is_rejected_with_its_mistake_named(check, fn, phrase):
-    assert_rejected(check, fn, phrase)
-
-
-@pytest.mark.parametrize("check, fn", RIGHT, ids=[fn.__name__ for _, fn in RIGHT])
-def test_a_right_answer_passes(check, fn):
-    assert_passes(check, fn)
-
-
-@pytest.mark.parametrize("check, name", [(check_beam_step, "beam_step"), (check_normalised_score, "normalised_score")])
-def test_the_notebooks_solution_passes(check, name):
-    assert_passes(check, solution("12_decoding", name))
-
-
-@pytest.mark.parametrize("check", [check_beam_step, check_normalised_score])
-def test_blank_is_not_attempted(check):
-    assert_not_attempted(check)
+(
+    test_wrong_answer_is_rejected_with_its_mistake_named,
+    test_the_solution_passes,
+    test_blank_is_not_attempted,
+) = notebook_tests(WRONG, RIGHT, STEM)
