@@ -135,7 +135,7 @@ print(f"error rate after a first mistake: {error_after:.3f}; elsewhere: {error_b
 claim("teacher forcing is at least as accurate as free running at every position",
       bool((forced_acc >= free_acc - 1e-9).all()))
 claim("at position 7 teacher forcing is ahead of free running by at least 0.03", forced_acc[6] - free_acc[6] >= 0.03)
-claim("after a first mistake, free running errs at least twice as often as elsewhere", bool(error_after >= 2 * error_before));
+claim("after a first mistake, free running errs at least twice as often as elsewhere", bool(error_after >= 2 * error_before))
 
 # %% [markdown]
 # After a first mistake, about one symbol in ten is wrong again, four times the rate elsewhere: one error puts the decoder in a state it never met in training, and it makes more.
@@ -183,7 +183,7 @@ check_beam_step(beam_step)
 # %%
 greedy_tokens, _ = weak.greedy_decode(batch.src, batch.src_lengths, MAX_LEN)
 one_tokens, _ = weak.beam_search(batch.src, batch.src_lengths, MAX_LEN, beam_size=1)
-claim("beam search with K = 1 returns greedy decoding's outputs exactly", torch.equal(one_tokens, greedy_tokens));
+claim("beam search with K = 1 returns greedy decoding's outputs exactly", torch.equal(one_tokens, greedy_tokens))
 
 # %% [markdown]
 # ## 4. Comparing hypotheses of different lengths
@@ -223,7 +223,7 @@ rescored = sequence_log_probs(weak, batch.src, batch.src_lengths, tokens4) / len
     output_lengths(tokens4, tgt_vocab.EOS), 1.0)
 gap = (rescored - scores4).abs().max().item()
 print(f"largest difference: {gap:.2e}")
-claim("beam search's scores are the model's own log-probabilities divided by lp, to 1e-3", gap < 1e-3);
+claim("beam search's scores are the model's own log-probabilities divided by lp, to 1e-3", gap < 1e-3)
 
 # %% [markdown]
 # ## 5. Greedy against beam search
@@ -244,7 +244,7 @@ result("12 dates, under-trained model, beam size", profile=cfg.profile,
        machine=describe_machine(weak_run.info["device"], cfg.num_threads), steps=weak_run.info["steps"],
        seconds=round(weak_run.info["seconds"], 1),
        **{f"exact_K{K}": round(by_beam[K]["exact"], 4) for K in BEAMS},
-       **{f"log_prob_K{K}": round(by_beam[K]["log_prob"], 4) for K in BEAMS});
+       **{f"log_prob_K{K}": round(by_beam[K]["log_prob"], 4) for K in BEAMS})
 
 # %% [markdown]
 # A beam of 2 gets 22 more dates in 1000 right than greedy decoding (0.785 against 0.763) and raises the mean log-probability of the outputs (-0.718 against -0.725).
@@ -257,7 +257,7 @@ result("12 dates, under-trained model, beam size", profile=cfg.profile,
 strong_exact = {K: exact(texts(model.beam_search(batch.src, batch.src_lengths, MAX_LEN, beam_size=K)[0])) for K in (1, 4)}
 print(f"converged model: exact match greedy {strong_exact[1]:.3f}, K = 4 {strong_exact[4]:.3f}")
 claim("on the converged model greedy decoding and K = 4 both get at least 0.995 exact match",
-      min(strong_exact.values()) >= 0.995);
+      min(strong_exact.values()) >= 0.995)
 
 # %% [markdown]
 # On the converged model there is nothing left for the beam to fix: greedy decoding is already right. Beam search pays off where the model is unsure.
@@ -266,7 +266,7 @@ claim("on the converged model greedy decoding and K = 4 both get at least 0.995 
 claim("a larger beam never lowers the mean log-probability of the outputs (K = 1, 2, 4, 8)",
       all(by_beam[a]["log_prob"] <= by_beam[b]["log_prob"] + 1e-6 for a, b in zip(BEAMS, BEAMS[1:])))
 claim("beam search with K = 4 gets at least 0.01 more exact match than greedy decoding",
-      by_beam[4]["exact"] >= by_beam[1]["exact"] + 0.01);
+      by_beam[4]["exact"] >= by_beam[1]["exact"] + 0.01)
 
 # %% [markdown]
 # By source length: the sources split into three buckets of equal size, exact match per bucket and beam size.
@@ -307,7 +307,7 @@ result("12 dates, under-trained model, length penalty", profile=cfg.profile,
        machine=describe_machine(weak_run.info["device"], cfg.num_threads), steps=weak_run.info["steps"],
        **{f"mean_length_alpha{a}": round(mean_length[a], 4) for a in ALPHAS})
 claim("on dates every length penalty from 0 to 2 leaves the mean output length at 11 (within 0.01)",
-      all(abs(mean_length[a] - 11) <= 0.01 for a in ALPHAS));
+      all(abs(mean_length[a] - 11) <= 0.01 for a in ALPHAS))
 
 # %% [markdown]
 # Nothing moves: even the under-trained model is sure that a date ends after 10 characters. In the search that section 8 prints, the hypotheses that go on past 10 characters score about 7 lower than the one that stops, far more than any of these penalties gives back.
@@ -341,7 +341,7 @@ result("12 dates, under-trained model, search and model errors", profile=cfg.pro
 claim("beam search with K = 8 makes at most half as many search errors as greedy decoding",
       shares[8]["search"] <= 0.5 * shares[1]["search"])
 claim("at every beam size at least three quarters of the wrong outputs are model errors",
-      all(shares[K]["model"] >= 0.75 * shares[K]["wrong"] for K in BEAMS));
+      all(shares[K]["model"] >= 0.75 * shares[K]["wrong"] for K in BEAMS))
 
 # %% [markdown]
 # Of greedy decoding's 237 wrong dates, 28 are search errors: the model gives the true date a higher probability than the one greedy decoding chose.
@@ -380,7 +380,7 @@ with torch.no_grad():
     _, attn = weak(batch.src[one], batch.src_lengths[one], tgt_in, return_attention=True)  # (1, T, S)
 n = int(batch.src_lengths[index])
 plot_attention(attn[0, :, :n], list(batch.src_text[index]), [tgt_vocab.itos[t] for t in tokens[0].tolist()],
-               title=f"{batch.src_text[index]}  ->  {texts(tokens)[0]} (beam of 4)");
+               title=f"{batch.src_text[index]}  ->  {texts(tokens)[0]} (beam of 4)")
 
 # %% [markdown]
 # ## Key points
