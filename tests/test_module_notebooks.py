@@ -15,8 +15,6 @@ NOT_CORE = ("exercises", "widgets", "experiments")
 NO_NOTEBOOK = {
     "data/corpus.py": "the loader for a real corpus (eng-fra.txt): no notebook reads one; tests/test_data_corpus.py",
     "course.py": "the table of the notebooks itself: the tools and the tests read it, no lesson does",
-    # The package half of notebook 12, which lands after the notebook is executed (issue 20):
-    "models/beam.py": "notebook 12 (decoding at test time), not yet in solutions/; tests/test_beam_search.py",
 }
 
 

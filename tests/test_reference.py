@@ -36,7 +36,9 @@ def test_each_reference_converged_and_records_how(key):
     assert entry["config_hash"] == key and entry["file"].endswith(f"-{key}.pt")
     steps = [point[0] for point in entry["curve"]]
     assert steps and steps == sorted(steps) and steps[-1] <= entry["steps"], "a convergence curve, in step order"
-    if entry["attention"] not in ("none", "location"):  # the models with attention over the h_j converge
+    if reference.under_trained(entry):  # notebook 12's, stopped early on purpose: greedy still errs
+        assert entry["steps"] == reference.UNDER_TRAINED_STEPS and entry["metrics"]["exact_match"] < 0.95
+    elif entry["attention"] not in ("none", "location"):  # the models with attention over the h_j converge
         assert entry["metrics"]["exact_match"] >= 0.95, entry["file"]
 
 
@@ -139,8 +141,10 @@ def test_tolerance_is_the_seed_spread_and_at_least_the_minimum():
 
 
 def _retrain_and_compare(task, out_dir):
-    """Train the cheapest reference model of a task family from scratch; compare it with the manifest."""
-    keys = [k for k, job in JOBS.items() if job["cfg"].task == task]
+    """Train the cheapest converged reference model of a task family from scratch; compare it with the manifest."""
+    keys = [
+        k for k, job in JOBS.items() if job["cfg"].task == task and not reference.under_trained(MANIFEST["models"][k])
+    ]
     key = min(keys, key=lambda k: MANIFEST["models"][k]["seconds"])
     job = JOBS[key]
     runs = reference.train_jobs([job], out_dir, workers=1, verbose=False)

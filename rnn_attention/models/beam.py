@@ -1,5 +1,7 @@
 """Batched beam search with Wu et al. (2016)'s length penalty, and the teacher-forced score it is measured against.
 
+Introduced in notebook 12.
+
 Greedy decoding keeps one hypothesis per sentence; beam search keeps the
 `beam_size` best partial outputs ("alive" hypotheses) and, at every step,
 extends each by every token of the vocabulary, then keeps the best of the
