@@ -52,12 +52,18 @@ $(STAMP): pyproject.toml
 	  echo "make: this venv's pip $$($(PY) -c 'import pip; print(pip.__version__)') cannot install in editable mode; installing pip==$(PIP_VERSION)"; \
 	  $(PIP) install --quiet "pip==$(PIP_VERSION)" || exit 1; \
 	fi; \
-	echo "make: pip is installing torch, JupyterLab and the other pinned packages (quiet until done) ..."; \
-	$(PIP) install --quiet -e ".[lab,test]" || exit 1; \
+	echo "make: pip is installing torch, JupyterLab and the other pinned packages (a line per package) ..."; \
+	$(PIP) install --progress-bar off -e ".[lab,test]" | grep --line-buffered -E '^(Collecting|Installing|Successfully)' ; \
+	test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	rm -f $(VENV)/.installed-*; touch $@; \
 	echo "make: installed in $$(( $$(date +%s) - start )) s; make skips this step until pyproject.toml changes"
 
+# Students do not need nbgrader's menus and side panel (it is installed for the tests and for teachers):
+# `make lab` turns its JupyterLab extension off in .venv; `make lab TEACHER=1` turns it back on.
 lab: $(STAMP)
+	@if [ -n "$(TEACHER)" ]; then action=enable; else action=disable; fi; \
+	$(VENV)/bin/jupyter labextension $$action --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1 \
+	  && echo "make: nbgrader's JupyterLab extension $${action}d (make lab TEACHER=1 shows it to a teacher)" || true
 	$(VENV)/bin/jupyter lab $(ROOT_FLAG) --port=$(PORT) --ServerApp.root_dir="$(CURDIR)" \
 		notebooks/00_the_question.ipynb
 
