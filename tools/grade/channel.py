@@ -120,7 +120,10 @@ class Channel:
                 raise student_exception(
                     "UnreadableReturnValue", f"the grader could not read the returned value ({error})"
                 ) from None
-            return restore_value(value)
+            try:
+                return restore_value(value)
+            except ReturnValueTooLarge as error:
+                raise student_exception("ReturnValueTooLarge", str(error)) from None
         if header.get("type") == "raised":
             kind, message = header.get("kind"), str(header.get("message", ""))[:4000]
             if kind == "not_implemented":
@@ -149,15 +152,46 @@ class Opaque:
         return self._shown
 
 
+MAX_NODES = 1_000_000  # containers and leaves in one returned value
+MAX_DEPTH = 100  # nesting of containers in one returned value
+MAX_ELEMENTS = 50_000_000  # elements of one returned tensor
+
+
+class ReturnValueTooLarge(Exception):
+    """A returned value with too many parts, nested too deeply, or sharing its parts (a "billion laughs")."""
+
+
 def restore_value(value):
-    """A value as the worker sent it, with each described object (`{"__opaque__": ...}`) made an Opaque again."""
-    if isinstance(value, dict) and set(value) == {"__opaque__", "repr"}:
-        name = re.sub(r"\W", "", str(value["__opaque__"]))[:80] or "object"
-        return type(name, (Opaque,), {})(str(value["repr"]))
-    if isinstance(value, tuple):
-        return tuple(restore_value(v) for v in value)
-    if isinstance(value, list):
-        return [restore_value(v) for v in value]
-    if isinstance(value, dict):
-        return {k: restore_value(v) for k, v in value.items()}
-    return value
+    """A value as the worker sent it, with each described object (`{"__opaque__": ...}`) made an Opaque again.
+
+    Bounded: a value whose containers are shared (the pickle memo lets 2 KB unfold into 10**31 leaves), nest
+    deeper than MAX_DEPTH or hold more than MAX_NODES parts is refused with ReturnValueTooLarge, which the
+    check sees as what the student's function raised.
+    """
+    seen: set[int] = set()
+    count = 0
+
+    def restore(value, depth):
+        nonlocal count
+        count += 1
+        if count > MAX_NODES:
+            raise ReturnValueTooLarge(f"the returned value has more than {MAX_NODES:,} parts: too large to grade")
+        if isinstance(value, torch.Tensor) and value.numel() > MAX_ELEMENTS:  # stride 0 makes 10**12 from 4 bytes
+            raise ReturnValueTooLarge(f"the returned tensor has {value.numel():,} elements: too large to grade")
+        if not isinstance(value, (tuple, list, dict)):
+            return value
+        if depth > MAX_DEPTH:
+            raise ReturnValueTooLarge(f"the returned value is nested more than {MAX_DEPTH} deep: too large to grade")
+        if value and id(value) in seen:
+            raise ReturnValueTooLarge("the returned value shares the same list, tuple or dict in several places")
+        seen.add(id(value))
+        if isinstance(value, dict) and set(value) == {"__opaque__", "repr"}:
+            name = re.sub(r"\W", "", str(value["__opaque__"]))[:80] or "object"
+            return type(name, (Opaque,), {})(str(value["repr"])[:1000])
+        if isinstance(value, tuple):
+            return tuple(restore(v, depth + 1) for v in value)
+        if isinstance(value, list):
+            return [restore(v, depth + 1) for v in value]
+        return {k: restore(v, depth + 1) for k, v in value.items()}
+
+    return restore(value, 0)
