@@ -40,6 +40,7 @@ class Report:
     seconds: float
     problem: str | None = None  # the notebook could not be (fully) graded: why
     notes: list[str] = field(default_factory=list)  # things a teacher should look at
+    digest: str = ""  # sha256 of the submitted file, to point out copies
 
     def count(self, status: str) -> int:
         """How many exercises have this status."""
