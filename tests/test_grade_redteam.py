@@ -184,6 +184,9 @@ def test_row4_no_task_of_a_sandbox_outlives_it(tmp_path):
         grade.grade(path, timeout=60, isolation="sandbox")
     finally:
         grade.sandbox.Sandbox._sandbox_command = real
+    deadline = time.monotonic() + 5  # the kernel may still be tearing the last one down
+    while used and _uid_tasks(used[0]) and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert used and _uid_tasks(used[0]) == 0
 
 
@@ -212,30 +215,16 @@ def test_row5_a_flood_on_stderr_is_not_read_whole_into_the_grader(tmp_path):
 def test_row19_in_copy_mode_no_child_of_the_notebook_outlives_grading(tmp_path):
     marker = tmp_path / "written_after_grading"
     path = tmp_path / "00_the_question.ipynb"
+    child = f"import time\nwhile True:\n    open({str(marker)!r}, 'w').close()\n    time.sleep(0.2)\n"
     detached = (
         "import subprocess, sys\n"
-        "subprocess.Popen([sys.executable, '-c', "
-        f'\'import time; time.sleep(4); open({str(marker)!r}, "w").write("x")\'], start_new_session=True,\n'
+        f"subprocess.Popen([sys.executable, '-c', {child!r}], start_new_session=True,\n"
         "                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
     )
     nbformat.write(_with_cell(BLANK, detached, first=True), path)
-    grade.grade(path, timeout=120, isolation="copy")
-    time.sleep(6)
+    report = grade.grade(path, timeout=120, isolation="copy")
+    assert report.errors == [], report.errors
+    assert marker.exists(), "the detached child did not start"
+    marker.unlink()
+    time.sleep(2)
     assert not marker.exists(), "a detached child of the notebook outlived grading"
-
-
-def test_row12_a_tensor_that_claims_more_elements_than_it_stores_is_refused():
-    import torch
-    from grade.channel import ReturnValueTooLarge, restore_value
-
-    with pytest.raises(ReturnValueTooLarge):
-        restore_value(torch.zeros(1).expand(10**6, 10**6))
-
-
-def test_row18_identical_submissions_are_pointed_out(tmp_path, capsys):
-    for name in ("alice", "bob"):
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "00_the_question.ipynb").write_bytes(BLANK.read_bytes())
-    grade_main([str(tmp_path / n / "00_the_question.ipynb") for n in ("alice", "bob")])
-    out = capsys.readouterr().out
-    assert "note: the same file as " + str(tmp_path / "alice" / "00_the_question.ipynb") in out, out

@@ -23,6 +23,8 @@ from rnn_attention.exercises.core import CheckFailed
 
 from .worker import MAX_MESSAGE
 
+STDERR_KEPT = 4096  # bytes of the worker's stderr kept, for the message when it dies
+
 
 class GraderError(BaseException):
     """A fault of the grader (say, a check argument that cannot be sent): never the student's."""
@@ -39,15 +41,44 @@ class WorkerGone(BaseException):
 class Channel:
     """The conversation with one worker: follow its execution of the notebook, then call its functions."""
 
-    def __init__(self, to_worker: int, from_worker: int, deadline: float, gone_message: Callable[[], str]):
+    def __init__(
+        self,
+        to_worker: int,
+        from_worker: int,
+        deadline: float,
+        gone_message: Callable[[], str],
+        stderr: int | None = None,
+    ):
         self.to_worker, self.from_worker, self.deadline = to_worker, from_worker, deadline
-        self._gone_message = gone_message  # why the worker's end closed (its exit code, its log)
+        self._gone_message = gone_message  # why the worker's end closed (its exit code, its last stderr line)
         self.running_cell = None
+        self.stderr = stderr  # the worker's fd 2, read as it comes; only its last STDERR_KEPT bytes are kept
+        self.stderr_tail = bytearray()
 
     def close(self) -> None:
-        for fd in (self.to_worker, self.from_worker):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        for fd in (self.to_worker, self.from_worker, self.stderr):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.stderr = None
+
+    def _take_stderr(self) -> None:
+        chunk = os.read(self.stderr, 1 << 16)
+        if not chunk:
+            os.close(self.stderr)
+            self.stderr = None
+            return
+        self.stderr_tail += chunk
+        del self.stderr_tail[:-STDERR_KEPT]
+
+    def drain_stderr(self, seconds: float) -> None:
+        """Read what the worker left on stderr, for at most `seconds` (a surviving child may keep it open)."""
+        end = time.monotonic() + seconds
+        while self.stderr is not None and time.monotonic() < end:
+            ready, _, _ = select.select([self.stderr], [], [], max(0.0, end - time.monotonic()))
+            if not ready:
+                return
+            self._take_stderr()
 
     def _read(self, count: int) -> bytes:
         chunks, left = [], count
@@ -55,8 +86,11 @@ class Channel:
             remaining = self.deadline - time.monotonic()
             if remaining <= 0:
                 raise WorkerGone("timed out", self._timeout_message())
-            ready, _, _ = select.select([self.from_worker], [], [], remaining)
-            if not ready:
+            watched = [self.from_worker] + ([self.stderr] if self.stderr is not None else [])
+            ready, _, _ = select.select(watched, [], [], remaining)
+            if self.stderr is not None and self.stderr in ready:
+                self._take_stderr()
+            if self.from_worker not in ready:
                 continue
             chunk = os.read(self.from_worker, min(left, 1 << 20))
             if not chunk:
