@@ -187,7 +187,8 @@ def test_row4_no_task_of_a_sandbox_outlives_it(tmp_path):
     deadline = time.monotonic() + 5  # the kernel may still be tearing the last one down
     while used and _uid_tasks(used[0]) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert used and _uid_tasks(used[0]) == 0
+    left = subprocess.run(["ps", "-o", "pid,ppid,stat,etimes,args", "-u", str(used[0])], capture_output=True, text=True)
+    assert used and _uid_tasks(used[0]) == 0, left.stdout
 
 
 def test_row5_a_flood_on_stderr_is_not_read_whole_into_the_grader(tmp_path):

@@ -243,11 +243,14 @@ def _claim_uid() -> tuple[int, int]:
             continue
         except KeyError:
             pass
-        lock = os.open(
-            os.path.join(tempfile.gettempdir(), f"rnn-attention-grade-uid-{uid}.lock"),
-            os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW,
-            0o600,
-        )
+        try:  # a file someone else planted at the name (a link, another user's file in sticky /tmp): skip the uid
+            lock = os.open(
+                os.path.join(tempfile.gettempdir(), f"rnn-attention-grade-uid-{uid}.lock"),
+                os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW,
+                0o600,
+            )
+        except OSError:
+            continue
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
