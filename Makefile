@@ -20,7 +20,7 @@ help:
 	@echo "make lab        set up and open the course in JupyterLab"
 	@echo "make test       set up and run every test (package, data, notebooks via nbval)"
 	@echo "make data       regenerate data/ (identical files every time)"
-	@echo "make notebooks  regenerate the student notebooks/ from solutions/"
+	@echo "make notebooks  regenerate the student notebooks/ from solutions/ (never over your edits; FORCE=1 to)"
 	@echo "make solutions  re-execute solutions/*.ipynb from their .py sources (instructors)"
 	@echo "make bench      time loop vs vectorised vs precomputed attention"
 	@echo "make site       render the executed solutions/ as a static web site in _site/"
@@ -80,12 +80,13 @@ test: $(STAMP)
 data: $(STAMP)
 	$(PY) -m rnn_attention.data --out data/
 
+# Both refuse to overwrite a student notebook you edited (they name it); FORCE=1 replaces it, keeping a dated copy.
 notebooks: $(STAMP)
-	$(PY) tools/nbbuild.py notebooks
+	$(PY) tools/nbbuild.py notebooks $(NB) $(if $(filter 1,$(FORCE)),--force)
 
 solutions: $(STAMP)
-	$(PY) tools/nbbuild.py solutions $(NB)
-	$(PY) tools/nbbuild.py notebooks
+	$(PY) tools/nbbuild.py solutions $(NB) $(if $(filter 1,$(FORCE)),--force)
+	$(PY) tools/nbbuild.py notebooks $(NB) $(if $(filter 1,$(FORCE)),--force)
 
 check-notebooks: $(STAMP)
 	$(PY) tools/nbbuild.py check

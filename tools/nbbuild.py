@@ -1,7 +1,7 @@
 """Build the course notebooks from their sources.
 
     python tools/nbbuild.py solutions [NAME ...]   solutions/*.py -> executed solutions/*.ipynb
-    python tools/nbbuild.py notebooks              solutions/*.py -> student notebooks/*.ipynb
+    python tools/nbbuild.py notebooks [NAME ...] [--force]   solutions/*.py -> student notebooks/*.ipynb
     python tools/nbbuild.py check                  exit 1 if any .ipynb is out of date
 
 The source of truth of each notebook is a jupytext percent-format file,
@@ -10,11 +10,19 @@ The source of truth of each notebook is a jupytext percent-format file,
 compares against them). The student notebook `notebooks/NN_name.ipynb` is the
 same file with every block between `# BEGIN SOLUTION` and `# END SOLUTION`
 replaced by a stub that raises NotImplementedError, outputs cleared.
+
+Students work in notebooks/, so `notebooks` never overwrites a notebook that is
+neither what git has nor what it generated last time (build/nbbuild-generated.json):
+it names the edited files and stops, unless --force (`make notebooks FORCE=1`),
+which first keeps a dated copy in notebooks/.backup/.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,6 +39,7 @@ from rnn_attention import course
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
 NOTEBOOKS = ROOT / "notebooks"
+GENERATED = ROOT / "build" / "nbbuild-generated.json"  # sha256 of what `notebooks` last wrote, per file name
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 LANGUAGE_INFO = {"name": "python", "pygments_lexer": "ipython3"}
@@ -142,13 +151,84 @@ def build_solutions(names: list[str]) -> None:
         print(f"executed {path.with_suffix('.ipynb').relative_to(ROOT)} in {time.perf_counter() - start:.1f} s")
 
 
-def build_notebooks() -> None:
-    """Write every student notebook."""
-    NOTEBOOKS.mkdir(exist_ok=True)
-    for path in sources():
+def _chosen(names: list[str]) -> list[Path]:
+    return [p for p in sources() if not names or any(p.stem.startswith(n) or p.name == n for n in names)]
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _generated() -> dict[str, str]:
+    try:
+        return json.loads(GENERATED.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _in_git(target: Path) -> bytes | None:
+    """The committed version of a file of the checkout (None outside git or the checkout)."""
+    try:
+        relative = target.resolve().relative_to(ROOT)
+        done = subprocess.run(
+            ["git", "show", f"HEAD:{relative.as_posix()}"], cwd=ROOT, capture_output=True, timeout=30, check=False
+        )
+    except (ValueError, OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def edited_notebooks(names: list[str] = ()) -> list[Path]:
+    """Student notebooks that `notebooks` would change and that are neither git's version nor its own last one."""
+    generated, edited = _generated(), []
+    for path in _chosen(list(names)):
         target = NOTEBOOKS / path.with_suffix(".ipynb").name
-        target.write_text(dumps(student_notebook(path)), encoding="utf-8")
-        print(f"wrote {target.relative_to(ROOT)}")
+        if not target.exists():
+            continue
+        current = target.read_bytes()
+        if current == dumps(student_notebook(path)).encode("utf-8") or generated.get(target.name) == _sha(current):
+            continue
+        if current != _in_git(target):
+            edited.append(target)
+    return edited
+
+
+def refuse_edited(names: list[str] = ()) -> bool:
+    """Print why and return True when regenerating would overwrite a student's edits."""
+    edited = edited_notebooks(names)
+    if not edited:
+        return False
+    print("refusing to overwrite notebooks you edited (your work is in them):")
+    for target in edited:
+        print(f"  {target}")
+    print(
+        "keep them as they are, or copy them elsewhere first; to replace them anyway (a dated copy is kept in "
+        "notebooks/.backup/), run `make notebooks FORCE=1`"
+    )
+    return True
+
+
+def build_notebooks(names: list[str] = (), force: bool = False) -> int:
+    """Write the chosen student notebooks (all by default); 1, writing nothing, if that would lose edits."""
+    if not force and refuse_edited(names):
+        return 1
+    NOTEBOOKS.mkdir(exist_ok=True)
+    generated = _generated()
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for path in _chosen(list(names)):
+        target = NOTEBOOKS / path.with_suffix(".ipynb").name
+        if target in edited_notebooks([path.stem]):  # only with force
+            backup = NOTEBOOKS / ".backup" / f"{target.stem}.{stamp}.ipynb"
+            backup.parent.mkdir(exist_ok=True)
+            backup.write_bytes(target.read_bytes())
+            print(f"kept your version as {backup}")
+        text = dumps(student_notebook(path))
+        target.write_text(text, encoding="utf-8")
+        generated[target.name] = _sha(text.encode("utf-8"))
+        print(f"wrote {target}")
+    GENERATED.parent.mkdir(parents=True, exist_ok=True)
+    GENERATED.write_text(json.dumps(generated, indent=1, sort_keys=True), encoding="utf-8")
+    return 0
 
 
 def cell_signature(nb: nbformat.NotebookNode) -> list[tuple[str, str, tuple]]:
@@ -176,11 +256,14 @@ def stale() -> list[str]:
                 problems.append(f"{solution.relative_to(ROOT)} has unexecuted cells: run `make solutions`")
         student = NOTEBOOKS / solution.name
         if not student.exists() or student.read_text(encoding="utf-8") != dumps(student_notebook(path)):
-            problems.append(f"{student.relative_to(ROOT)} is out of date: run `make notebooks`")
+            problems.append(
+                f"{student} differs from what solutions/{path.name} generates: if you edited it, that is your "
+                "work, keep it; else `make notebooks` regenerates it (it refuses to overwrite your edits)"
+            )
     known = {p.with_suffix(".ipynb").name for p in sources()}
     for extra in sorted(NOTEBOOKS.glob("*.ipynb")):
         if extra.name not in known:
-            problems.append(f"{extra.relative_to(ROOT)} has no source in solutions/: delete it")
+            problems.append(f"{extra} has no source in solutions/ (a copy of yours? keep it outside notebooks/)")
     return problems
 
 
@@ -189,10 +272,14 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"solutions", "notebooks", "check"}:
         print(__doc__)
         return 2
+    force = "--force" in argv or os.environ.get("FORCE") == "1"
+    names = [a for a in argv[1:] if a != "--force"]
     if argv[0] == "solutions":
-        build_solutions(argv[1:])
+        if not force and refuse_edited(names):  # `make solutions` regenerates these notebooks next: say so now
+            return 1
+        build_solutions(names)
     elif argv[0] == "notebooks":
-        build_notebooks()
+        return build_notebooks(names, force)
     else:
         problems = stale()
         for line in problems:

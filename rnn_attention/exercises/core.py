@@ -436,6 +436,22 @@ class Watched(torch.Tensor):
                         item.__dict__["_made_by"] = name
         return result
 
+    def as_subclass(self, cls):
+        """Stay watched: `x.as_subclass(torch.Tensor)` must not strip the check's refusals in one call.
+
+        (as_subclass does not pass through __torch_function__.) Another Tensor subclass is refused
+        while the watch is armed; the check itself unwraps with `_plain_tensor`.
+        """
+        watch = self.__dict__.get("_watch")
+        if isinstance(cls, type) and issubclass(Watched, cls):
+            watched = _plain_tensor(self).as_subclass(Watched)
+            if watch is not None:
+                watched.__dict__["_watch"] = watch
+            return watched
+        if watch is not None and watch.armed:
+            raise CheckFailed("the check's tensors cannot be turned into another class: work on them as they are")
+        return torch._C.TensorBase.as_subclass(self, cls)
+
 
 # Methods whose name ends in "_" that do not write into the tensor's numbers.
 _NOT_WRITES = {"requires_grad_", "share_memory_", "retain_grad_", "record_stream_"}
@@ -484,9 +500,14 @@ def _tag(result, watch: Watch) -> None:
             _tag(item, watch)
 
 
+def _plain_tensor(tensor: torch.Tensor) -> torch.Tensor:
+    """The same tensor as a plain torch.Tensor (the base class's as_subclass, which Watched overrides)."""
+    return torch._C.TensorBase.as_subclass(tensor, torch.Tensor)
+
+
 def _unwatch(value):
     if isinstance(value, Watched):
-        return value.as_subclass(torch.Tensor)
+        return _plain_tensor(value)
     if isinstance(value, tuple) and not hasattr(value, "_fields"):
         return tuple(_unwatch(v) for v in value)
     if isinstance(value, list):

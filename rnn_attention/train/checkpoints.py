@@ -29,8 +29,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import os
 import secrets
+import stat
+import time
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -70,6 +73,11 @@ ROOT = Path(__file__).resolve().parents[2]  # the course checkout: rnn_attention
 RUNS_ENV = "COURSE_RUNS_DIR"
 CHECKPOINT_FORMAT = 1  # the layout of the saved payload (the hash key has its own, config.HASH_FORMAT)
 SPLITS = ("train", "valid", "test")
+MAX_CHECKPOINT_BYTES = 256 * 1024 * 1024  # a larger file is refused unread (the course's models are under 2 MB)
+LOCK_TIMEOUT = float(os.environ.get("COURSE_LOCK_TIMEOUT", "1800"))  # seconds to wait for another's training
+LOCK_REPORT_EVERY = 30.0  # seconds between "waiting for ..." lines
+LOCK_LOOK_EVERY = 5.0  # seconds between looks for a finished checkpoint while another process holds the lock
+REMEASURE_PAIRS = 200  # test pairs a classmate's checkpoint is re-measured on before it is used
 
 
 @dataclass
@@ -84,6 +92,7 @@ class TrainedRun:
     loaded: bool = False  # True when read from a checkpoint, False when just trained
     path: Path | None = None  # the checkpoint file, once there is one
     reference: bool = False  # True when it is the course's reference model (reference/), loaded
+    owner: int | None = None  # the uid that owns the checkpoint file it was loaded from
 
 
 def prepare_data(cfg: TrainConfig):
@@ -169,11 +178,12 @@ def save_checkpoint(path, run: TrainedRun) -> Path:
             os.fsync(handle.fileno())
         try:
             os.replace(tmp, path)
-        except PermissionError:  # another user's file we may not replace (a sticky folder): keep ours beside it
+        except OSError as error:  # another user's file (a sticky folder), or a folder planted at the name
             target = _own_path(path)
             os.replace(tmp, target)
+            why = "another user's file" if isinstance(error, PermissionError) else type(error).__name__
             warnings.warn(
-                f"could not replace {path} (another user's file); saved this run as {target.name}",
+                f"could not replace {path} ({why}); saved this run as {target.name}",
                 RuntimeWarning,
                 stacklevel=2,
             )
@@ -191,12 +201,40 @@ def _config_from_dict(stored: dict) -> TrainConfig:
     return TrainConfig(**{k: v for k, v in stored.items() if k in names})
 
 
+def open_regular(path, max_bytes: int | None = None):
+    """`path` opened for reading if it is a regular file no larger than max_bytes (MAX_CHECKPOINT_BYTES).
+
+    O_NOFOLLOW: a symbolic link planted at the name is refused, never followed; O_NONBLOCK: a FIFO does not
+    block the open (and is then refused); the size is checked before anything is read.
+    """
+    max_bytes = MAX_CHECKPOINT_BYTES if max_bytes is None else max_bytes
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as error:
+        if os.path.islink(path):
+            raise OSError(f"{path} is not a regular file (a symbolic link): not followed") from None
+        raise error
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise OSError(f"{path} is not a regular file (a directory, FIFO or device)")
+    if info.st_size > max_bytes:
+        os.close(fd)
+        raise OSError(f"{path} is larger than {max_bytes >> 20} MB ({info.st_size >> 20} MB): not read")
+    return os.fdopen(fd, "rb")
+
+
 def load_checkpoint(path, device: torch.device | str = "cpu") -> TrainedRun:
     """Read a checkpoint written by save_checkpoint, as a TrainedRun with loaded=True.
 
-    Raises RuntimeError (or ValueError) if the file is not a readable checkpoint.
+    Raises RuntimeError (or ValueError, OSError) if the file is not a readable checkpoint. The file is
+    opened without following a symbolic link and without blocking (a FIFO), must be a regular file of at
+    most MAX_CHECKPOINT_BYTES, and is read from that one open file (what was checked is what is read).
     """
-    payload = torch.load(path, map_location="cpu", weights_only=True)
+    with open_regular(path) as handle:
+        owner_uid = os.fstat(handle.fileno()).st_uid
+        payload = torch.load(handle, map_location="cpu", weights_only=True)
     if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"{path} is not a checkpoint of format {CHECKPOINT_FORMAT}")
     cfg = _config_from_dict(payload["config"])
@@ -204,37 +242,104 @@ def load_checkpoint(path, device: torch.device | str = "cpu") -> TrainedRun:
     model = build_model(len(vocabs[0]), len(vocabs[1]), cfg)
     model.load_state_dict(payload["model"])
     model.to(device).eval()
-    return TrainedRun(model, vocabs, payload["history"], payload["info"], cfg, loaded=True, path=Path(path))
+    run = TrainedRun(model, vocabs, payload["history"], payload["info"], cfg, loaded=True, path=Path(path))
+    run.owner = owner_uid
+    return run
 
 
 @contextlib.contextmanager
-def _file_lock(path: Path):
+def _file_lock(path: Path, waiting=None):
     """Hold an exclusive lock on <path>.lock while the block runs (no-op without fcntl).
 
     flock locks belong to the open file: the kernel drops them when their process
     dies, so a lock left by a killed process is taken over at once. The lock file is
     created group-shareable (0666 minus the umask); a user who may only read it
-    still locks it (flock needs no write access).
+    still locks it (flock needs no write access), and so can anyone else who can
+    read it: a lock held by another process is waited for with a line every
+    LOCK_REPORT_EVERY seconds that names the holder, and after LOCK_TIMEOUT seconds
+    TimeoutError says who holds it. `waiting()` is called while waiting; what it
+    returns other than None ends the wait without the lock (a classmate's finished
+    checkpoint) and is given to the block as the `as` value. A lock path that is a
+    symbolic link, FIFO or directory is refused, never followed.
     """
     try:
         import fcntl
     except ImportError:  # Windows: no flock; parallel runs may then train twice
-        yield
+        yield None
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = str(path) + ".lock"
+    nofollow = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
-    except PermissionError:  # another user's lock file, read-only for us
-        fd = os.open(lock, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # waits while another process trains
         try:
-            yield
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | nofollow, 0o666)
+        except PermissionError:  # another user's lock file, read-only for us
+            fd = os.open(lock, os.O_RDONLY | nofollow)
+    except OSError as error:
+        if os.path.islink(lock) or error.errno in (getattr(os, "ELOOP", 40), 21):
+            raise OSError(f"{lock} is not a regular file (a symbolic link or folder): remove it") from None
+        raise
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{lock} is not a regular file: remove it")
+        start = last_report = time.monotonic()
+        last_look = start - LOCK_LOOK_EVERY
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                pass
+            now = time.monotonic()
+            if waiting is not None and now - last_look >= LOCK_LOOK_EVERY:
+                last_look = now
+                found = waiting()
+                if found is not None:
+                    yield found
+                    return
+            if now - start > LOCK_TIMEOUT:
+                raise TimeoutError(
+                    f"{lock} has been {_lock_holder(lock)} for {now - start:.0f} s and no finished checkpoint "
+                    f"appeared; ask them to stop, or set COURSE_RUNS_DIR to a folder of your own"
+                )
+            if now - last_report >= LOCK_REPORT_EVERY:
+                print(f"waiting for {path.name}: its lock is {_lock_holder(lock)} ({now - start:.0f} s so far)")
+                last_report = now
+            time.sleep(0.2)
+        try:
+            yield None
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def _lock_holder(lock: str) -> str:
+    """'held by process PID of USER' from /proc/locks (Linux), else 'held by another process'."""
+    try:
+        inode = os.stat(lock).st_ino
+        with open("/proc/locks", encoding="utf-8") as handle:
+            for line in handle:
+                fields = line.split()
+                if "->" in fields:
+                    continue  # a waiter, not the holder
+                if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5].split(":")[-1] == str(inode):
+                    pid = int(fields[4])
+                    with open(f"/proc/{pid}/status", encoding="utf-8") as status:
+                        uid = next(int(line.split()[1]) for line in status if line.startswith("Uid:"))
+                    return f"held by process {pid} of {_user_name(uid)}"
+    except (OSError, ValueError, StopIteration):
+        pass
+    return "held by another process"
+
+
+def _user_name(uid: int) -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):
+        return f"uid {uid}"
 
 
 def train_model(cfg: TrainConfig, splits=None, vocabs=None, device=None) -> TrainedRun:
@@ -299,18 +404,65 @@ def _why_not_usable(run: TrainedRun, cfg: TrainConfig, key: str) -> str | None:
     return None
 
 
-def _load_cached(path: Path, cfg: TrainConfig, key: str, device, verbose: bool) -> TrainedRun | None:
+def _trusted_owner(run: TrainedRun, folder: Path) -> bool:
+    """Whether the file's owner is you or the runs folder's owner (the teacher who made the shared folder)."""
+    if run.owner is None or not hasattr(os, "getuid"):
+        return True
+    try:
+        folder_owner = folder.stat().st_uid
+    except OSError:
+        folder_owner = None
+    return run.owner in (os.getuid(), folder_owner)
+
+
+def _remeasure(run: TrainedRun, test_pairs) -> tuple[float, int, str | None]:
+    """A classmate's checkpoint measured on the first REMEASURE_PAIRS test pairs: (exact match, pairs, problem).
+
+    Anyone in a shared group folder can rename a file over a classmate's: its weights and its claimed
+    scores are then whatever they wrote. The claim must hold within the sampling error of the slice.
+    """
+    from .. import evaluate
+
+    pairs = list(test_pairs[:REMEASURE_PAIRS])
+    measured = evaluate.exact_match(run.model, pairs, run.vocabs) if pairs else float("nan")
+    claimed = run.info.get("exact_match")
+    if not pairs:
+        return measured, 0, None
+    if not isinstance(claimed, (int, float)) or not math.isfinite(claimed):
+        return measured, len(pairs), "it claims no exact match"
+    slack = 0.05 + 3 * math.sqrt(max(claimed * (1 - claimed), 0.01) / len(pairs))
+    if abs(measured - claimed) > slack:
+        return (
+            measured,
+            len(pairs),
+            (
+                f"it claims a test exact match of {claimed:.4f} but re-measured {measured:.4f} "
+                f"on {len(pairs)} test pairs"
+            ),
+        )
+    return measured, len(pairs), None
+
+
+def _load_cached(path: Path, cfg: TrainConfig, key: str, device, verbose: bool, test_pairs=()) -> TrainedRun | None:
     """The checkpoint at path (or this user's copy beside it) if it is the run cfg asks for, else None.
 
     A file that cannot be read, belongs to another configuration or was cut
     short by the time cap gets a warning that says which; the caller trains again.
+    A file owned by someone other than you or the folder's owner (a classmate's)
+    is re-measured on test pairs first, and used only if its claimed score holds.
     """
+    remeasured = None
     for candidate in (path, _own_path(path)):
-        if not candidate.exists():
+        if not os.path.lexists(candidate):
             continue
         try:
             run = load_checkpoint(candidate, device)
             problem = _why_not_usable(run, cfg, key)
+            if problem is None and not _trusted_owner(run, path.parent):
+                remeasured = _remeasure(run, test_pairs)
+                problem = remeasured[2]
+                if problem:
+                    problem = f"{problem} (the file is {_user_name(run.owner)}'s, re-measured before use)"
         except Exception as error:  # a truncated, foreign or unreadable file
             problem = f"it could not be loaded ({type(error).__name__}: {error})"
         if problem is None:
@@ -320,9 +472,15 @@ def _load_cached(path: Path, cfg: TrainConfig, key: str, device, verbose: bool) 
         return None
     if verbose:
         info = run.info
+        whose = ""
+        if remeasured is not None:
+            whose = (
+                f"; the file is {_user_name(run.owner)}'s: re-measured {remeasured[0]:.4f} "
+                f"on {remeasured[1]} test pairs"
+            )
         print(
             f"Loaded {path.name}: test exact match {info['exact_match']:.4f} "
-            f"(trained in {info['seconds']:.0f} s on {info['device']})"
+            f"(trained in {info['seconds']:.0f} s on {info['device']}){whose}"
         )
     return run
 
@@ -411,19 +569,39 @@ def load_or_train(
         reference = load_reference(cfg, key, device, verbose)
         if reference is not None:
             return reference
-    with _file_lock(path):
-        cached = _load_cached(path, cfg, key, device, verbose)
+    test_pairs = splits["test"]
+
+    def finished_meanwhile():  # another process holds the lock: a finished checkpoint needs no lock to read
+        if os.path.lexists(path) or os.path.lexists(_own_path(path)):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # said again, if it matters, once the lock is ours
+                return _load_cached(path, cfg, key, device, verbose, test_pairs)
+        return None
+
+    with _file_lock(path, waiting=finished_meanwhile) as found:
+        if found is not None:
+            return found
+        cached = _load_cached(path, cfg, key, device, verbose, test_pairs)
         if cached is not None:
             return cached
         if verbose:
             choose_device(cfg.device, verbose=True)  # "Training on cpu (...)": said only when it trains
         run = train_model(cfg, splits, vocabs, device)
         run.info["config_hash"] = key
-        run.path = save_checkpoint(path, run)
-        path = run.path
+        try:
+            run.path = save_checkpoint(path, run)
+        except (OSError, RuntimeError) as error:  # a full or read-only folder: keep the model, say so in one line
+            first = str(error).splitlines()[0] if str(error) else type(error).__name__
+            warnings.warn(
+                f"could not save the trained model in {path.parent} (disk full, or not writable?): {first}; "
+                "this run is not saved, so the next one trains again",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        path = run.path or path
     if verbose:
         print(
             f"Trained {cfg.task}/{cfg.attention} in {run.info['seconds']:.0f} s: "
-            f"test exact match {run.info['exact_match']:.4f}; saved {path}"
+            f"test exact match {run.info['exact_match']:.4f}; " + (f"saved {path}" if run.path else "not saved")
         )
     return run

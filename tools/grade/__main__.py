@@ -9,6 +9,7 @@ if not __package__:  # run as `python tools/grade`: import the package from tool
 
 import grade
 from grade import DEFAULT_TIMEOUT, choose_isolation, format_report, write_csv
+from grade.report import shown
 
 
 def main(argv: list[str]) -> int:
@@ -30,16 +31,20 @@ def main(argv: list[str]) -> int:
     mode, note = choose_isolation(args.isolation)
     if note:
         print(note, file=sys.stderr)
-    reports, status = [], 0
+    reports, status, digests = [], 0, {}
     for path in args.notebooks:
         try:
             report = grade.grade(path, timeout=args.timeout, isolation=mode)
         except Exception as error:  # one missing submission must not stop the class's grading
-            print(f"{path}: could not be graded: {type(error).__name__}: {error}", file=sys.stderr)
+            print(shown(f"{path}: could not be graded: {type(error).__name__}: {error}"), file=sys.stderr)
             status = 2
             continue
-        if report.problem and report.problem.startswith("not a valid notebook"):
+        if report.problem and report.problem.startswith(("not a valid notebook", "refused")):
             status = 2
+        if report.digest:
+            if report.digest in digests:
+                report.notes.append(f"the same file as {digests[report.digest]}")
+            digests.setdefault(report.digest, path)
         reports.append(report)
         print(format_report(report))
         print()

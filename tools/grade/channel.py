@@ -23,6 +23,8 @@ from rnn_attention.exercises.core import CheckFailed
 
 from .worker import MAX_MESSAGE
 
+STDERR_KEPT = 4096  # bytes of the worker's stderr kept, for the message when it dies
+
 
 class GraderError(BaseException):
     """A fault of the grader (say, a check argument that cannot be sent): never the student's."""
@@ -39,15 +41,44 @@ class WorkerGone(BaseException):
 class Channel:
     """The conversation with one worker: follow its execution of the notebook, then call its functions."""
 
-    def __init__(self, to_worker: int, from_worker: int, deadline: float, gone_message: Callable[[], str]):
+    def __init__(
+        self,
+        to_worker: int,
+        from_worker: int,
+        deadline: float,
+        gone_message: Callable[[], str],
+        stderr: int | None = None,
+    ):
         self.to_worker, self.from_worker, self.deadline = to_worker, from_worker, deadline
-        self._gone_message = gone_message  # why the worker's end closed (its exit code, its log)
+        self._gone_message = gone_message  # why the worker's end closed (its exit code, its last stderr line)
         self.running_cell = None
+        self.stderr = stderr  # the worker's fd 2, read as it comes; only its last STDERR_KEPT bytes are kept
+        self.stderr_tail = bytearray()
 
     def close(self) -> None:
-        for fd in (self.to_worker, self.from_worker):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        for fd in (self.to_worker, self.from_worker, self.stderr):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.stderr = None
+
+    def _take_stderr(self) -> None:
+        chunk = os.read(self.stderr, 1 << 16)
+        if not chunk:
+            os.close(self.stderr)
+            self.stderr = None
+            return
+        self.stderr_tail += chunk
+        del self.stderr_tail[:-STDERR_KEPT]
+
+    def drain_stderr(self, seconds: float) -> None:
+        """Read what the worker left on stderr, for at most `seconds` (a surviving child may keep it open)."""
+        end = time.monotonic() + seconds
+        while self.stderr is not None and time.monotonic() < end:
+            ready, _, _ = select.select([self.stderr], [], [], max(0.0, end - time.monotonic()))
+            if not ready:
+                return
+            self._take_stderr()
 
     def _read(self, count: int) -> bytes:
         chunks, left = [], count
@@ -55,8 +86,11 @@ class Channel:
             remaining = self.deadline - time.monotonic()
             if remaining <= 0:
                 raise WorkerGone("timed out", self._timeout_message())
-            ready, _, _ = select.select([self.from_worker], [], [], remaining)
-            if not ready:
+            watched = [self.from_worker] + ([self.stderr] if self.stderr is not None else [])
+            ready, _, _ = select.select(watched, [], [], remaining)
+            if self.stderr is not None and self.stderr in ready:
+                self._take_stderr()
+            if self.from_worker not in ready:
                 continue
             chunk = os.read(self.from_worker, min(left, 1 << 20))
             if not chunk:
@@ -120,7 +154,10 @@ class Channel:
                 raise student_exception(
                     "UnreadableReturnValue", f"the grader could not read the returned value ({error})"
                 ) from None
-            return restore_value(value)
+            try:
+                return restore_value(value)
+            except ReturnValueTooLarge as error:
+                raise student_exception("ReturnValueTooLarge", str(error)) from None
         if header.get("type") == "raised":
             kind, message = header.get("kind"), str(header.get("message", ""))[:4000]
             if kind == "not_implemented":
@@ -149,15 +186,46 @@ class Opaque:
         return self._shown
 
 
+MAX_NODES = 1_000_000  # containers and leaves in one returned value
+MAX_DEPTH = 100  # nesting of containers in one returned value
+MAX_ELEMENTS = 50_000_000  # elements of one returned tensor
+
+
+class ReturnValueTooLarge(Exception):
+    """A returned value with too many parts, nested too deeply, or sharing its parts (a "billion laughs")."""
+
+
 def restore_value(value):
-    """A value as the worker sent it, with each described object (`{"__opaque__": ...}`) made an Opaque again."""
-    if isinstance(value, dict) and set(value) == {"__opaque__", "repr"}:
-        name = re.sub(r"\W", "", str(value["__opaque__"]))[:80] or "object"
-        return type(name, (Opaque,), {})(str(value["repr"]))
-    if isinstance(value, tuple):
-        return tuple(restore_value(v) for v in value)
-    if isinstance(value, list):
-        return [restore_value(v) for v in value]
-    if isinstance(value, dict):
-        return {k: restore_value(v) for k, v in value.items()}
-    return value
+    """A value as the worker sent it, with each described object (`{"__opaque__": ...}`) made an Opaque again.
+
+    Bounded: a value whose containers are shared (the pickle memo lets 2 KB unfold into 10**31 leaves), nest
+    deeper than MAX_DEPTH or hold more than MAX_NODES parts is refused with ReturnValueTooLarge, which the
+    check sees as what the student's function raised.
+    """
+    seen: set[int] = set()
+    count = 0
+
+    def restore(value, depth):
+        nonlocal count
+        count += 1
+        if count > MAX_NODES:
+            raise ReturnValueTooLarge(f"the returned value has more than {MAX_NODES:,} parts: too large to grade")
+        if isinstance(value, torch.Tensor) and value.numel() > MAX_ELEMENTS:  # stride 0 makes 10**12 from 4 bytes
+            raise ReturnValueTooLarge(f"the returned tensor has {value.numel():,} elements: too large to grade")
+        if not isinstance(value, (tuple, list, dict)):
+            return value
+        if depth > MAX_DEPTH:
+            raise ReturnValueTooLarge(f"the returned value is nested more than {MAX_DEPTH} deep: too large to grade")
+        if value and id(value) in seen:
+            raise ReturnValueTooLarge("the returned value shares the same list, tuple or dict in several places")
+        seen.add(id(value))
+        if isinstance(value, dict) and set(value) == {"__opaque__", "repr"}:
+            name = re.sub(r"\W", "", str(value["__opaque__"]))[:80] or "object"
+            return type(name, (Opaque,), {})(str(value["repr"])[:1000])
+        if isinstance(value, tuple):
+            return tuple(restore(v, depth + 1) for v in value)
+        if isinstance(value, list):
+            return [restore(v, depth + 1) for v in value]
+        return {k: restore(v, depth + 1) for k, v in value.items()}
+
+    return restore(value, 0)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import io
+import os
+import stat
 import time
 from pathlib import Path
 
@@ -56,21 +59,24 @@ def choose_isolation(requested: str = "auto") -> tuple[str, str]:
 def grade(path: Path | str, timeout: int = DEFAULT_TIMEOUT, isolation: str = "auto") -> Report:
     """Execute one notebook in a worker and run the course's checks on its functions from here."""
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no notebook at {path}")
     start = time.perf_counter()
+    data, refused = read_submission(path)
+    if refused:
+        verdicts = [Verdict(label, "unreadable", refused) for label in expected_exercises(path)]
+        return Report(path, verdicts, [], time.perf_counter() - start, problem="refused: " + refused)
     mode, _ = choose_isolation(isolation)
     try:
-        nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
     except Exception as error:  # not JSON, not UTF-8, not a notebook
         reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
         expected = expected_exercises(path)
         verdicts = [Verdict(label, "unreadable", "the file is not a readable notebook") for label in expected]
         return Report(path, verdicts, [], time.perf_counter() - start, problem=f"not a valid notebook file ({reason})")
+    report_digest = hashlib.sha256(data).hexdigest()
     cells = nbtext.code_sources(nb)
     stem = match_course_notebook(path, [source for _, source in cells])
     exercises = course_exercises(stem) if stem else ()
-    report = Report(path, [], [], 0.0)
+    report = Report(path, [], [], 0.0, digest=report_digest)
     snapshot = sandbox.course_files() if mode == "copy" else None
     if mode == "copy":
         sandbox.preload_course()
@@ -85,6 +91,36 @@ def grade(path: Path | str, timeout: int = DEFAULT_TIMEOUT, isolation: str = "au
                 report.notes.append("the notebook changed the course's files (restored): " + ", ".join(changed))
     report.seconds = time.perf_counter() - start
     return report
+
+
+MAX_NOTEBOOK_BYTES = 512 * 1024 * 1024
+
+
+def read_submission(path: Path) -> tuple[bytes, str]:
+    """The submission's bytes, or why it is refused: a symbolic link or anything but a regular file is not read.
+
+    The grader runs as root: following a student's link would grade a classmate's notebook, or print the first
+    characters of /etc/shadow. O_NOFOLLOW refuses the link, O_NONBLOCK keeps a FIFO from blocking the open.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no notebook at {path}") from None
+    except OSError:
+        if os.path.islink(path):
+            return b"", "not a regular file (a symbolic link); collect the student's own copy"
+        if os.path.isdir(path):
+            return b"", "not a regular file (a directory)"
+        raise
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "a FIFO, device or socket"
+        return b"", f"not a regular file ({kind})"
+    with os.fdopen(fd, "rb") as handle:
+        if info.st_size > MAX_NOTEBOOK_BYTES:
+            return b"", f"over {MAX_NOTEBOOK_BYTES >> 20} MB"
+        return handle.read(MAX_NOTEBOOK_BYTES + 1), ""
 
 
 def _run(worker: Channel, exercises: tuple[Exercise, ...], report: Report) -> None:

@@ -40,6 +40,7 @@ class Report:
     seconds: float
     problem: str | None = None  # the notebook could not be (fully) graded: why
     notes: list[str] = field(default_factory=list)  # things a teacher should look at
+    digest: str = ""  # sha256 of the submitted file, to point out copies
 
     def count(self, status: str) -> int:
         """How many exercises have this status."""
@@ -99,21 +100,34 @@ def add_missing(verdicts: list[Verdict], expected: list[str]) -> list[Verdict]:
 
 # ------------------------------------------------------------ output
 
+_BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_CONTROLS = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
+
+
+def shown(text) -> str:
+    """Student-supplied text made safe to print: control characters (terminal escapes, carriage returns,
+    bidirectional overrides) written as visible escapes such as \\x1b, so they are shown, never obeyed."""
+    return _CONTROLS.sub(lambda m: ascii(m[0])[1:-1], str(text))
+
+
+def _first_line(text: str) -> str:
+    return text.splitlines()[0] if text else ""
+
 
 def format_report(report: Report, width: int = 70) -> str:
     """A plain-text table of one notebook's exercises."""
-    lines = [f"{report.notebook}  ({report.seconds:.0f} s)"]
+    lines = [f"{shown(report.notebook)}  ({report.seconds:.0f} s)"]
     if report.problem:
-        lines.append(f"  could not be graded in full: {report.problem}")
+        lines.append(f"  could not be graded in full: {shown(report.problem)}")
     if not report.verdicts:
         lines.append("  no exercises found: is this a notebook of the course (same name as one in solutions/)?")
     else:
         name_w = max(len(v.exercise) for v in report.verdicts)
         lines.append(f"  {'exercise':<{name_w}}  {'status':<13}  message")
         for v in report.verdicts:
-            message = v.message.splitlines()[0] if v.message else ""
+            message = shown(_first_line(v.message))
             message = message if len(message) <= width else message[: width - 3] + "..."
-            lines.append(f"  {v.exercise:<{name_w}}  {v.status:<13}  {message}")
+            lines.append(f"  {shown(v.exercise):<{name_w}}  {v.status:<13}  {message}")
         total = len(report.verdicts)
         lines.append(
             f"  total: {report.count('passed')}/{total} passed, {report.count('failed')} failed, "
@@ -121,21 +135,19 @@ def format_report(report: Report, width: int = 70) -> str:
             + "".join(f", {report.count(s)} {s}" for s in ("missing", "timed out", "unreadable") if report.count(s))
         )
     for error in report.errors:
-        lines.append(f"  raised outside a check: {error}")
+        lines.append(f"  raised outside a check: {shown(error)}")
     for note in report.notes:
-        lines.append(f"  note: {note}")
+        lines.append(f"  note: {shown(note)}")
     return "\n".join(lines)
 
 
 def write_csv(reports: list[Report], target: Path) -> None:
-    """One row per notebook and exercise: notebook, exercise, status, message."""
+    """One row per notebook and exercise: notebook, exercise, status, message (control characters escaped)."""
     with open(target, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["notebook", "exercise", "status", "message"])
         for report in reports:
             if not report.verdicts and report.problem:
-                writer.writerow([str(report.notebook), "", "unreadable", report.problem])
+                writer.writerow([shown(report.notebook), "", "unreadable", shown(report.problem)])
             for v in report.verdicts:
-                writer.writerow(
-                    [str(report.notebook), v.exercise, v.status, v.message.splitlines()[0] if v.message else ""]
-                )
+                writer.writerow([shown(report.notebook), shown(v.exercise), v.status, shown(_first_line(v.message))])

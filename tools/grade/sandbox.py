@@ -18,6 +18,8 @@ of the grader's; `Sandbox` hands back the `Channel` to talk to it.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import fcntl
 import importlib
 import json
 import os
@@ -28,13 +30,16 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from .channel import Channel
 
 ROOT = Path(__file__).resolve().parents[2]  # the course: its package is copied for the worker, its files protected
 WORKER = Path(__file__).resolve().with_name("worker.py")
-UID_RANGE = range(61000, 65000)  # the worker's uid: the first of these with no account
+UID_RANGE = range(61000, 65000)  # the worker's uid: the first of these with no account, no process and no lock
+MAX_PROCESSES = 512  # RLIMIT_NPROC of the sandbox's uid, which no other sandbox shares
+REAP_SECONDS = 10  # how long __exit__ waits for a sandbox's processes to be gone
 
 
 def sandbox_available() -> tuple[bool, str]:
@@ -53,31 +58,34 @@ class Sandbox:
 
     def __init__(self, cells: list[tuple[int, str]], functions: list[str], deadline: float, isolation: str):
         self.cells, self.functions, self.deadline, self.isolation = cells, functions, deadline, isolation
-        self.process = None
+        self.process = self.uid = self.uid_lock = None
+        self.children_before: set[int] = set()
 
     def __enter__(self) -> Channel:
         self.tmp = Path(tempfile.mkdtemp(prefix="grade-"))
         self._write_files()
         to_worker_r, to_worker = os.pipe()
         from_worker, from_worker_w = os.pipe()
-        self.log = open(self.tmp / "worker.log", "w+b")  # closed in __exit__
+        stderr_r, stderr_w = os.pipe()  # drained by the Channel, which keeps its last lines only
         if self.isolation == "sandbox":
             command, env, cwd = self._sandbox_command(to_worker_r, from_worker_w)
         else:
             command, env, cwd = self._copy_command(to_worker_r, from_worker_w)
+            _become_subreaper()  # a child that leaves the worker's session still ends up ours, to kill
+            self.children_before = _children(os.getpid())
         self.process = subprocess.Popen(
             command,
             pass_fds=(to_worker_r, from_worker_w),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
-            stderr=self.log,
+            stderr=stderr_w,
             cwd=cwd,
             env=env,
             start_new_session=True,
         )
-        os.close(to_worker_r)
-        os.close(from_worker_w)
-        self.channel = Channel(to_worker, from_worker, self.deadline, self._gone_message)
+        for fd in (to_worker_r, from_worker_w, stderr_w):
+            os.close(fd)
+        self.channel = Channel(to_worker, from_worker, self.deadline, self._gone_message, stderr_r)
         return self.channel
 
     def _write_files(self) -> None:
@@ -93,7 +101,8 @@ class Sandbox:
 
     def _sandbox_command(self, fd_in: int, fd_out: int) -> tuple[list[str], dict, str]:
         """`unshare` running worker.py `boot` with the spec of the private root: (command, environment, cwd)."""
-        uid = _sandbox_uid()
+        uid, self.uid_lock = _claim_uid()
+        self.uid = uid
         for name in ("home", "runs"):
             for dirpath, _, filenames in os.walk(self.tmp / name):
                 os.chown(dirpath, uid, uid)
@@ -124,6 +133,7 @@ class Sandbox:
             "worker": "/grade/worker.py",
             "env": _child_env(home, "/course"),
             "run": run,
+            "max_processes": MAX_PROCESSES,
         }
         command = [
             "unshare",
@@ -177,9 +187,12 @@ class Sandbox:
                 os.chmod(target, 0o644)
 
     def _gone_message(self) -> str:
-        code = self.process.poll() if self.process else None
-        self.log.seek(0)
-        tail = self.log.read()[-2000:].decode("utf-8", "replace").strip().splitlines()
+        code = None
+        if self.process:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                code = self.process.wait(timeout=1)
+        self.channel.drain_stderr(seconds=1)
+        tail = bytes(self.channel.stderr_tail).decode("utf-8", "replace").strip().splitlines()
         last = f": {tail[-1][:300]}" if tail else ""
         return f"the notebook's process ended (exit code {code}) before this check{last}"
 
@@ -188,8 +201,13 @@ class Sandbox:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+            if self.isolation == "sandbox":
+                _kill_uid(self.uid)
+            else:
+                _kill_new_children(self.children_before)
+        if self.uid_lock is not None:
+            os.close(self.uid_lock)
         self.channel.close()
-        self.log.close()
         for dirpath, _dirnames, _ in os.walk(self.tmp):  # the read-only copies must be writable to delete
             os.chmod(dirpath, 0o755)
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -197,12 +215,112 @@ class Sandbox:
 
 
 def _sandbox_uid() -> int:
+    """The first uid of UID_RANGE with no account and no process (another sandbox may still claim it)."""
+    busy = _uids_in_use()
     for uid in UID_RANGE:
+        if uid in busy:
+            continue
         try:
             pwd.getpwuid(uid)
         except KeyError:
             return uid
-    raise RuntimeError(f"every uid in {UID_RANGE} has an account")
+    raise RuntimeError(f"every uid in {UID_RANGE} has an account or a process")
+
+
+def _claim_uid() -> tuple[int, int]:
+    """A uid for one sandbox alone, and the lock that holds it (closed in __exit__).
+
+    No account, no process left (a fork bomb's 512 tasks, not yet reaped, would use up the next notebook's
+    RLIMIT_NPROC), and a lock in the temporary folder so that two graders at once (a teacher and a TA) never
+    share one.
+    """
+    busy = _uids_in_use()
+    for uid in UID_RANGE:
+        if uid in busy:
+            continue
+        try:
+            pwd.getpwuid(uid)
+            continue
+        except KeyError:
+            pass
+        try:  # a file someone else planted at the name (a link, another user's file in sticky /tmp): skip the uid
+            lock = os.open(
+                os.path.join(tempfile.gettempdir(), f"rnn-attention-grade-uid-{uid}.lock"),
+                os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW,
+                0o600,
+            )
+        except OSError:
+            continue
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(lock)
+            continue
+        if uid in _uids_in_use():  # started since the scan
+            os.close(lock)
+            continue
+        return uid, lock
+    raise RuntimeError(f"every uid in {UID_RANGE} has an account, a process or another grader")
+
+
+def _processes() -> list[tuple[int, int, int, str]]:
+    """(pid, parent pid, real uid, state) of every process on the machine."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status", encoding="utf-8", errors="replace") as handle:
+                fields = dict(line.split(":", 1) for line in handle if ":" in line)
+            found.append((int(entry), int(fields["PPid"]), int(fields["Uid"].split()[0]), fields["State"].strip()[:1]))
+        except (OSError, KeyError, ValueError):
+            continue  # ended while we looked
+    return found
+
+
+def _uids_in_use() -> set[int]:
+    return {uid for _, _, uid, _ in _processes()}
+
+
+def _kill_uid(uid: int | None) -> None:
+    """Kill every process of this sandbox's uid, and wait (up to REAP_SECONDS) until none is left."""
+    if uid is None:
+        return
+    deadline = time.monotonic() + REAP_SECONDS
+    while time.monotonic() < deadline:
+        left = [pid for pid, _, owner, _ in _processes() if owner == uid]
+        if not left:
+            return
+        for pid in left:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.05)
+
+
+def _children(pid: int) -> set[int]:
+    return {child for child, parent, _, _ in _processes() if parent == pid}
+
+
+def _become_subreaper() -> None:
+    """PR_SET_CHILD_SUBREAPER: orphans of the worker's tree (a detached child, a daemon) become our children."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)
+
+
+def _kill_new_children(before: set[int]) -> None:
+    """Copy mode: kill and reap every child of ours that the worker left (they were re-parented to us)."""
+    deadline = time.monotonic() + REAP_SECONDS
+    while time.monotonic() < deadline:
+        left = _children(os.getpid()) - before
+        if not left:
+            return
+        for pid in left:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        for pid in left:
+            with contextlib.suppress(ChildProcessError, OSError):
+                os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.05)
 
 
 def _python_paths() -> list[str]:

@@ -174,7 +174,7 @@ def _plain(value, torch, depth: int = 0):
         tensor = value.detach()
         if tensor.layout != torch.strided:
             tensor = tensor.to_dense()
-        return tensor.cpu().as_subclass(torch.Tensor).clone()
+        return torch._C.TensorBase.as_subclass(tensor.cpu(), torch.Tensor).clone()  # Watched overrides as_subclass
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, int):

@@ -1,0 +1,231 @@
+"""tools/grade against the attacks of the 2026-12 reliability review: each test is named after its row there."""
+
+import csv
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT / "tools") not in sys.path:
+    sys.path.insert(0, str(ROOT / "tools"))
+
+import grade  # noqa: E402  (tools/grade/, the package)
+from grade.__main__ import main as grade_main  # noqa: E402
+
+BLANK = ROOT / "notebooks" / "00_the_question.ipynb"
+SOLVED = ROOT / "solutions" / "00_the_question.ipynb"
+needs_sandbox = pytest.mark.skipif(not grade.sandbox_available()[0], reason="the sandbox needs root and unshare")
+
+
+def _with_cell(base: Path, source: str, first: bool = False) -> nbformat.NotebookNode:
+    nb = nbformat.read(base, as_version=4)
+    cell = nbformat.v4.new_code_cell(source)
+    if first:
+        nb.cells.insert(0, cell)
+    else:
+        nb.cells.append(cell)
+    return nb
+
+
+BILLION_LAUGHS = """
+import gc, types
+for o in gc.get_objects():   # the worker converts values with _plain(); make it the identity
+    if isinstance(o, types.FunctionType) and o.__name__ == "_plain" and "MAX_PRINTED" in o.__globals__:
+        o.__globals__["_plain"] = lambda value, torch, depth=0: value
+def weighted_sum(*args):
+    a = [0] * 10
+    for _ in range(30):
+        a = [a] * 10          # 10**31 leaves, under 2 KB pickled
+    return a
+"""
+
+
+def test_row12_a_small_self_referencing_return_value_is_refused_within_the_time_limit(tmp_path):
+    path = tmp_path / "00_the_question.ipynb"
+    nbformat.write(_with_cell(BLANK, BILLION_LAUGHS), path)
+    start = time.monotonic()
+    report = grade.grade(path, timeout=60)
+    assert time.monotonic() - start < 60
+    table = grade.format_report(report)
+    assert report.verdicts[0].status == "failed", table
+    assert "too large" in report.verdicts[0].message or "shares" in report.verdicts[0].message, table
+
+
+def test_row12_restore_value_bounds_nodes_and_depth():
+    from grade.channel import ReturnValueTooLarge, restore_value
+
+    a = [0] * 10
+    for _ in range(30):
+        a = [a] * 10
+    with pytest.raises(ReturnValueTooLarge):
+        restore_value(a)
+    deep = []
+    for _ in range(500):
+        deep = [deep]
+    with pytest.raises(ReturnValueTooLarge):
+        restore_value(deep)
+    assert restore_value({"a": [1, (2, 3)], "b": None}) == {"a": [1, (2, 3)], "b": None}
+
+
+ESC = chr(27)
+FORGED = ESC + "[3A" + ESC + "[2K" + ESC + "[G  total: 2/2 passed, 0 failed, 0 not attempted\a\r"
+
+
+def _controls(text: str) -> set[str]:
+    return {c for c in text if (ord(c) < 32 and c != "\n") or 127 <= ord(c) < 160}
+
+
+def test_row17_control_characters_in_student_text_are_escaped_in_the_table_and_the_csv(tmp_path):
+    report = grade.Report(
+        tmp_path / ("x" + ESC + "[2Kname.ipynb"),
+        [grade.Verdict("Exercise 0.1", "failed", "not yet right: " + FORGED)],
+        ["cell 3: Exception: " + FORGED],
+        1.0,
+        problem="the process ended: " + FORGED,
+        notes=["printed " + FORGED],
+    )
+    table = grade.format_report(report)
+    assert not _controls(table), repr(table)
+    assert "\\x1b[3A" in table  # shown, not obeyed
+    grade.write_csv([report], tmp_path / "g.csv")
+    text = (tmp_path / "g.csv").read_text(encoding="utf-8")
+    assert not _controls(text.replace("\r\n", "\n")), repr(text)
+
+
+def test_row17_an_exception_with_terminal_escapes_cannot_forge_the_total(tmp_path, capsys):
+    path = tmp_path / "00_the_question.ipynb"
+    nbformat.write(_with_cell(BLANK, f"raise Exception({FORGED!r})"), path)
+    grade_main([str(path)])
+    out = capsys.readouterr().out
+    assert ESC not in out and "\r" not in out, repr(out)
+    assert "total: 0/2 passed" in out
+
+
+def test_row18_a_symlinked_submission_is_refused_with_a_note(tmp_path, capsys):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:*:20228:0:99999:7:::\n", encoding="utf-8")
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "mallory").mkdir()
+    alice = tmp_path / "alice" / "00_the_question.ipynb"
+    alice.write_bytes(SOLVED.read_bytes())
+    (tmp_path / "mallory" / "00_the_question.ipynb").symlink_to(alice)
+    (tmp_path / "mallory" / "01_without_attention.ipynb").symlink_to(secret)
+    os.mkfifo(tmp_path / "mallory" / "03_softmax.ipynb")
+    (tmp_path / "mallory" / "04_context_vector.ipynb").mkdir()
+    paths = sorted((tmp_path / "mallory").iterdir())
+    start = time.monotonic()
+    status = grade_main([str(p) for p in paths] + ["--csv", str(tmp_path / "g.csv")])
+    assert time.monotonic() - start < 60, "a FIFO must not block the grader"
+    out = capsys.readouterr().out
+    assert status == 2
+    assert "root:" not in out and "2/2 passed" not in out, out
+    assert out.count("refused: not a regular file") == 4, out
+    rows = list(csv.DictReader(open(tmp_path / "g.csv", encoding="utf-8")))
+    assert rows and all(r["status"] == "unreadable" for r in rows), rows
+
+
+def _uid_tasks(uid: int) -> int:
+    count = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/status", encoding="utf-8") as handle:
+                    for line in handle:
+                        if line.startswith("Uid:"):
+                            count += int(line.split()[1]) == uid
+                            break
+            except OSError:
+                pass
+    return count
+
+
+@needs_sandbox
+def test_row4_leftover_processes_of_a_sandbox_uid_do_not_reach_the_next_notebook(tmp_path):
+    """512 tasks of the uid a sandbox would have used (a fork bomb's, not yet reaped): the next notebook is unhurt."""
+    uid = grade.sandbox._sandbox_uid()
+    bomb = subprocess.Popen(
+        ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "sh", "-c",
+         "for i in $(seq 511); do sleep 300 & done; wait"],
+        start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while _uid_tasks(uid) < 500 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        report = grade.grade(SOLVED, timeout=300, isolation="sandbox")
+        assert [v.status for v in report.verdicts] == ["passed", "passed"], grade.format_report(report)
+        assert report.errors == [], report.errors
+    finally:
+        os.killpg(bomb.pid, 9)
+        bomb.wait()
+
+
+@needs_sandbox
+def test_row4_no_task_of_a_sandbox_outlives_it(tmp_path):
+    path = tmp_path / "00_the_question.ipynb"
+    bomb = "import os, time\nfor _ in range(50):\n    if os.fork() == 0:\n        os.setsid(); time.sleep(1000)\n"
+    nbformat.write(_with_cell(BLANK, bomb, first=True), path)
+    used = []
+    real = grade.sandbox.Sandbox._sandbox_command
+
+    def spy(self, *args):
+        command = real(self, *args)
+        used.append(self.uid)
+        return command
+
+    grade.sandbox.Sandbox._sandbox_command = spy
+    try:
+        grade.grade(path, timeout=60, isolation="sandbox")
+    finally:
+        grade.sandbox.Sandbox._sandbox_command = real
+    deadline = time.monotonic() + 5  # the kernel may still be tearing the last one down
+    while used and _uid_tasks(used[0]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = subprocess.run(["ps", "-o", "pid,ppid,stat,etimes,args", "-u", str(used[0])], capture_output=True, text=True)
+    assert used and _uid_tasks(used[0]) == 0, left.stdout
+
+
+def test_row5_a_flood_on_stderr_is_not_read_whole_into_the_grader(tmp_path):
+    path = tmp_path / "00_the_question.ipynb"
+    flood = (
+        'import os\nfor _ in range(32): os.write(2, b"x" * (1 << 24))\nos.write(2, b"\\nlast words\\n")\nos._exit(3)'
+    )
+    nbformat.write(_with_cell(BLANK, flood, first=True), path)
+    probe = textwrap.dedent(f"""
+        import resource, sys
+        sys.path.insert(0, {str(ROOT / "tools")!r})
+        import grade
+        grade.course_exercises("00_the_question")
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        report = grade.grade({str(path)!r}, timeout=120)
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print((after - before) // 1024, report.problem)
+    """)
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    grown, _, problem = out.stdout.strip().splitlines()[-1].partition(" ")
+    assert int(grown) < 128, f"the grader grew by {grown} MB reading 512 MB of stderr"
+    assert "exit code" in problem and "last words" in problem, problem
+
+
+def test_row19_in_copy_mode_no_child_of_the_notebook_outlives_grading(tmp_path):
+    marker = tmp_path / "written_after_grading"
+    path = tmp_path / "00_the_question.ipynb"
+    child = f"import time\nwhile True:\n    open({str(marker)!r}, 'w').close()\n    time.sleep(0.2)\n"
+    detached = (
+        "import subprocess, sys\n"
+        f"subprocess.Popen([sys.executable, '-c', {child!r}], start_new_session=True,\n"
+        "                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+    )
+    nbformat.write(_with_cell(BLANK, detached, first=True), path)
+    report = grade.grade(path, timeout=120, isolation="copy")
+    assert report.errors == [], report.errors
+    assert marker.exists(), "the detached child did not start"
+    marker.unlink()
+    time.sleep(2)
+    assert not marker.exists(), "a detached child of the notebook outlived grading"
