@@ -35,7 +35,7 @@ from pathlib import Path
 from .environment import describe_machine
 from .train import get_config, load_or_train, prepare_data
 from .train.checkpoints import load_checkpoint, save_checkpoint
-from .train.config import config_hash, resolve_config
+from .train.config import config_hash, resolve_config, run_only_fields
 from .train.references import MANIFEST_FORMAT, MANIFEST_NAME, REFERENCE_DIR, TRAIN_ENV, file_sha256, read_manifest
 
 __all__ = [
@@ -152,11 +152,8 @@ def train_jobs(jobs, out_dir: Path, workers: int = 2, verbose: bool = True) -> d
 def _entry(job: dict, run, path: Path) -> dict:
     """The manifest's record of one reference model."""
     info, history = run.info, run.history
-    learned = {
-        k: v
-        for k, v in json.loads(json.dumps(vars(run.cfg))).items()
-        if k not in ("profile", "max_seconds", "device", "num_threads", "data_dir", "progress", "valid_every")
-    }
+    run_only = set(run_only_fields())
+    learned = {k: v for k, v in json.loads(json.dumps(vars(run.cfg))).items() if k not in run_only}
     return {
         "file": path.name,
         "sha256": file_sha256(path),
