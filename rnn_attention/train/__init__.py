@@ -10,7 +10,9 @@ One module per job, as in nanoGPT:
 
     config.py       TrainConfig, PROFILES, get_config, config_hash (what decides a run, and its key)
     loop.py         fit and its callbacks, compute_loss, the learning-rate schedule, device and precision
-    checkpoints.py  TrainedRun, atomic save, weights_only load, the file lock, train_model, load_or_train
+    checkpoints.py  TrainedRun, atomic save, weights_only load, the file lock
+    runs.py         train_model, load_or_train: the reference model, your checkpoint, or a new run
+    references.py   the course's reference models: the manifest, sha256, what to say on load
     __main__.py     the command line: python -m rnn_attention.train --task dates --profile ci --json
 """
 

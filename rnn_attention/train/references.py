@@ -87,7 +87,7 @@ def file_sha256(path: Path) -> str:
 
 def reference_problem(entry: dict, run, cfg: TrainConfig, key: str) -> str | None:
     """Why a loaded reference file is not the model asked for (None when it is)."""
-    from .checkpoints import config_differences
+    from .runs import config_differences
 
     differences = config_differences(run.cfg, cfg)
     if differences:
