@@ -46,6 +46,7 @@ from rnn_attention.models.beam import beam_search, length_penalty_factor, output
 from rnn_attention.plotting import plot_attention
 from rnn_attention.reference import UNDER_TRAINED_STEPS
 from rnn_attention.train import get_config, load_or_train
+from rnn_attention.widgets import beam_search_widget
 
 device = setup(seed=0)
 cfg = get_config(task="dates")  # notebook 06's configuration
@@ -381,6 +382,27 @@ with torch.no_grad():
 n = int(batch.src_lengths[index])
 plot_attention(attn[0, :, :n], list(batch.src_text[index]), [tgt_vocab.itos[t] for t in tokens[0].tolist()],
                title=f"{batch.src_text[index]}  ->  {texts(tokens)[0]} (beam of 4)")
+
+# %% [markdown]
+# The same search as a widget: move the **beam size K** slider (1 to 8) and the search is run again on this source.
+# Each line is one step, with the hypotheses alive after it and their scores (at most $K$), then the scores of those that ended with `<eos>` at that step; under them, the chosen output's alignment.
+# At $K = 1$ it is greedy decoding's output; from $K = 2$ on, the month `12` survives the near-tie of step 6.
+
+# %% tags=["nbval-ignore-output"]
+searcher = beam_search_widget(weak, vocabs, batch.src_text[index], max_beam=8, initial_beam=4, max_len=MAX_LEN)
+searcher
+
+# %% [markdown]
+# Driven from code (`trying()` puts the slider back afterwards): the chosen output and the number of hypotheses kept per step, by beam size.
+
+# %%
+with searcher.trying():
+    for K in (1, 2, 4, 8):
+        searcher.beam.value = K
+        state = searcher.state
+        print(f"K = {K}: {state['output']!r} (score {state['score']:.3f}), {len(state['steps'])} steps, "
+              f"hypotheses alive per step: at most {max(len(alive) for alive in state['steps'])}")
+print("the widget shows again: beam of", searcher.state["beam_size"])
 
 # %% [markdown]
 # ## Key points
