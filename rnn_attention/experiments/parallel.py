@@ -77,18 +77,29 @@ def expected_seconds(cfg, out_dir=None, splits: dict | None = None) -> float | N
     return None if entry is None else float(entry["seconds"])
 
 
-def _stop_workers(pool) -> list[int]:
-    """Terminate (then kill, if need be) every process of the pool; the ids of those that were still running."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    running = [process for process in processes if process.is_alive()]
-    for process in running:
+def _end(processes) -> None:
+    """Terminate the processes, then kill those still alive after 5 s."""
+    for process in processes:
         process.terminate()
-    for process in running:
+    for process in processes:
         process.join(timeout=5)
         if process.is_alive():
             process.kill()
             process.join(timeout=5)
-    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _stop_workers(pool, before=frozenset()) -> list[int]:
+    """Terminate (then kill, if need be) every process of the pool; the ids of those that were still running.
+
+    The pool's manager thread may start a replacement worker while the others are being
+    stopped: after the pool has shut down, any child process that was not there before
+    the pool (`before`: their ids) is ended too, so no worker outlives the call.
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    running = [process for process in processes if process.is_alive()]
+    _end(running)
+    pool.shutdown(wait=True, cancel_futures=True)  # the manager thread ends; an idle worker gets its stop signal
+    _end([child for child in multiprocessing.active_children() if child.pid not in before])
     return [process.pid for process in running]
 
 
@@ -122,6 +133,7 @@ def train_missing(jobs, out_dir=None, workers: int | None = None, verbose: bool 
         )
     start = time.perf_counter()
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: safe from a notebook's kernel
+    before = frozenset(child.pid for child in multiprocessing.active_children())
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
     queue, running, finished = list(enumerate(missing, 1)), {}, 0
 
@@ -155,7 +167,7 @@ def train_missing(jobs, out_dir=None, workers: int | None = None, verbose: bool 
                     start_next()
                 break  # wait again, now for the running set with the new model in it
     except BaseException as error:
-        stopped = _stop_workers(pool)
+        stopped = _stop_workers(pool, before)
         why = "interrupted" if isinstance(error, KeyboardInterrupt) else f"stopped by {type(error).__name__}"
         print(
             f"{why}: terminated {len(stopped)} training process(es) (pid {', '.join(map(str, stopped)) or '-'}); "
