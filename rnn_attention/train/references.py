@@ -26,8 +26,6 @@ import os
 import warnings
 from pathlib import Path
 
-from .config import TrainConfig
-
 __all__ = [
     "REFERENCE_DIR",
     "MANIFEST_NAME",
@@ -36,7 +34,6 @@ __all__ = [
     "read_manifest",
     "find_reference",
     "file_sha256",
-    "reference_problem",
     "describe_reference",
 ]
 
@@ -83,19 +80,6 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def reference_problem(entry: dict, run, cfg: TrainConfig, key: str) -> str | None:
-    """Why a loaded reference file is not the model asked for (None when it is)."""
-    from .runs import config_differences
-
-    differences = config_differences(run.cfg, cfg)
-    if differences:
-        listed = ", ".join(f"{name}={old!r} (asked for {new!r})" for name, (old, new) in sorted(differences.items()))
-        return f"it holds another configuration: {listed}"
-    if run.info.get("config_hash") != key:
-        return f"its key {run.info.get('config_hash')!r} is not {key!r}"
-    return None
 
 
 def describe_reference(entry: dict) -> str:

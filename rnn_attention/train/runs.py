@@ -41,7 +41,6 @@ from .references import (
     describe_reference,
     file_sha256,
     find_reference,
-    reference_problem,
     wants_training,
     warn_unusable,
 )
@@ -228,7 +227,7 @@ def load_reference(cfg: TrainConfig, key: str, device, verbose: bool = True) -> 
         return None
     try:
         run = load_checkpoint(path, device)
-        problem = reference_problem(entry, run, cfg, key)
+        problem = _why_not_usable(run, cfg, key)  # the same test as a checkpoint in runs/
     except Exception as error:  # a file that passed its sha256 and still fails
         problem = f"it could not be loaded ({type(error).__name__}: {error})"
     if problem is not None:
