@@ -210,6 +210,10 @@ check_score_param_count(count_score_params)
 # | 07 | reading the alignments | heat maps of $\alpha$, translate your own input |
 # | 08 | attention and long inputs | accuracy against source length: with, without, fixed-size weights |
 # | 09 | other scores, road to Transformers | dot, general, scaled dot-product |
+# | 10 | longer than anything in training | train short, test long: what "any length" does and does not promise |
+# | 11 | what it takes to extrapolate | a decoder that copies ten times its training length, and why content attention does not |
+# | 12 | decoding at test time | free running against teacher forcing, beam search, search errors against model errors |
+# | 13 | are the heat maps right? | attention weights scored against gold alignments, and tested as an explanation |
 
 # %% [markdown]
 # ## Key points

@@ -21,7 +21,7 @@
 # **Learning goals.** After this notebook you can
 # 1. run a bidirectional GRU encoder over a batch of inputs of different lengths with `pack_padded_sequence`;
 # 2. read its fixed-size summary $[\overrightarrow{h}_{T_x}; \overleftarrow{h}_1]$ from the outputs, and count what the decoder sees for any $T_x$;
-# 3. show with a small experiment that less of the input can be read back from that summary as the input grows, while the same model with attention reads back every length;
+# 3. show with a small experiment that less of the input can be read back from that summary as the input grows, while the same model with attention reads back every length it was trained on (1 to 20), and less past them;
 # 4. give three reasons why a learned weight per input position cannot replace it.
 #
 # **You need:** notebook 00 (the question). What a GRU is: a recurrent layer that updates a state vector once per input token.
@@ -339,7 +339,7 @@ claim("the plain model was still improving: at T_x = 20 it gained over 0.03 in i
 #
 # - Short strings come back almost perfectly either way: a few digits fit easily into 32 numbers.
 # - Without attention, the longer the string, the more digits are lost, even with more than twice the training steps of the control.
-# - The control differs in one line, and it copies every length: looking back at every $h_j$ removes the difficulty, with fewer steps.
+# - The control differs in one line, and it copies every length from 1 to 20, the lengths it trained on: looking back at every $h_j$ removes the difficulty, with fewer steps.
 # - The plain model is not finished: the right panel shows it still improving on the longest strings. This experiment does not say where its curve would stop.
 #   It says that pushing a long input through a fixed-size summary and reading it back out is much harder to learn than looking back at every position, and harder the longer the input.
 #
@@ -348,6 +348,40 @@ claim("the plain model was still improving: at T_x = 20 it gained over 0.03 in i
 # Notebook 08 repeats the measurement on a real task, with and without attention.
 #
 # *Try it:* set `PLAIN_STEPS` to 8000 and rerun the plain model's cells (about two minutes): does its curve still fall with $T_x$?
+
+# %% [markdown]
+# **Every length?** Both models trained on lengths 1 to 20 only, so "every length" above means every length *they trained on*.
+# The attention model has a weight for every position of a longer string too: nothing in it depends on $T_x$. Whether those weights are *right* there is another question, and a quick one to ask.
+# Here are 400 new strings of length 30 and of length 60, read back the same way (each digit with the correct previous digit given), and the share of strings copied with no mistake at all:
+
+# %% tags=["nbval-ignore-output"]
+generator_long = torch.Generator().manual_seed(2)
+for T_x in (30, 60):
+    test_sets[T_x] = random_strings(400, T_x, T_x, generator_long)
+
+
+def exact_match(model, T_x):
+    """The fraction of the test strings of length T_x that the model copies with every digit right."""
+    src, lengths, _ = test_sets[T_x]
+    with torch.no_grad():
+        return (model(src, lengths).argmax(dim=-1) == src).all(dim=-1).float().mean().item()
+
+
+beyond = {T_x: (accuracy(model_attention, T_x), exact_match(model_attention, T_x)) for T_x in (20, 30, 60)}
+for T_x, (digits, exact) in beyond.items():
+    print(f"with attention, T_x = {T_x}: digits copied {digits:.2f}, strings copied exactly {exact:.2f}")
+
+# %%
+claim("with attention, the digits copied fall by over 0.1 from T_x = 20 to 30, and again from 30 to 60",
+      beyond[20][0] - beyond[30][0] > 0.1 and beyond[30][0] - beyond[60][0] > 0.1)
+claim("with attention, T_x = 60 (3 times the longest training string) loses over 0.3 of the digits that T_x = 20 keeps",
+      beyond[20][0] - beyond[60][0] > 0.3)
+claim("with attention, under half of the strings of length 30 come back exactly", beyond[30][1] < 0.5)
+
+# %% [markdown]
+# The model runs on strings of length 60, but reads back fewer and fewer digits past the lengths it trained on.
+# "A weight for every position" makes a model *applicable* to every length; it does not make it *right* there.
+# Notebook 10 measures this on dates and numbers, and notebook 11 (*What it takes to extrapolate*) builds a decoder that copies ten times its training length, and shows why this content-based attention does not.
 
 # %% [markdown]
 # ## 6. Why not one learned weight per input position?
@@ -400,7 +434,7 @@ claim("3. blind to content: swapping h_1 and h_2 leaves the weights unchanged",
 #
 # - A plain encoder-decoder passes one vector $c = [\overrightarrow{h}_{T_x}; \overleftarrow{h}_1]$ of $2H$ numbers from encoder to decoder, whatever $T_x$ is.
 # - `pack_padded_sequence` lets a (bidirectional) GRU read a batch of different lengths without reading the padding.
-# - On a copy task, the longer the input, the less of it the plain model reads back from $c$; the same model with attention (one line of difference) reads back every length, with fewer training steps.
+# - On a copy task, the longer the input, the less of it the plain model reads back from $c$; the same model with attention (one line of difference) reads back every length it was trained on (1 to 20), with fewer training steps. Past those lengths it runs, but reads back less (section 5; notebooks 10 and 11).
 # - The encoder already computes $T_x \cdot 2H$ numbers, one $h_j$ per position; the plain decoder throws them away.
 # - A learned weight per position cannot fix it: its size is tied to a maximum length, it is the same for every sentence, and it never looks at the content.
 #

@@ -108,8 +108,27 @@ for row in ([1.0, 2.0, 3.0], [100.0, 101.0, 102.0], [1000.0, 10.0, -1000.0], [-1
           f"naive -> {[round(a, 4) for a in naive_softmax(scores).tolist()]}")
 
 # %% [markdown]
-# Scores of 100 are not exotic: a dot-product score of two 512-dimensional vectors easily reaches it (notebook 09).
-#
+# Are scores of 100 exotic? A dot-product score $q^\top k$ of two vectors of $d = 512$ random numbers, each of spread (standard deviation) 1, has a spread of $\sqrt{512} \approx 23$ (notebook 09 shows why it grows as $\sqrt{d}$), so 100 is rare.
+# But nothing keeps the vectors that small: with entries of spread 2, the score's spread is four times larger, and scores of 100 are common.
+
+# %%
+torch.manual_seed(0)
+share_over_100, score_spread = {}, {}
+for spread in (1.0, 2.0):
+    q, k = spread * torch.randn(20_000, 512), spread * torch.randn(20_000, 512)  # (N, d) each
+    dots = (q * k).sum(dim=-1)  # q.k for each of the N pairs: (N,)
+    share_over_100[spread] = (dots.abs() >= 100).float().mean().item()
+    score_spread[spread] = dots.std().item()
+    print(f"entries of spread {spread:.0f}: scores of spread {score_spread[spread]:5.1f} "
+          f"(sqrt(512) = {math.sqrt(512):.1f}), share of |q.k| >= 100: {share_over_100[spread]:.3f}")
+claim("with entries of spread 1, the scores' spread is within 5% of sqrt(512)",
+      abs(score_spread[1.0] / math.sqrt(512) - 1) < 0.05)
+claim("with entries of spread 2, the scores' spread is four times larger (within 5%)",
+      abs(score_spread[2.0] / score_spread[1.0] / 4 - 1) < 0.05)
+claim("with entries of spread 1, under 1 score in 1000 reaches 100", share_over_100[1.0] < 0.001)
+claim("with entries of spread 2, over 1 score in 5 reaches 100", share_over_100[2.0] > 0.2)
+
+# %% [markdown]
 # The fix uses the identity above with $c = \max_k e_{ik}$. After subtracting it, the largest score is 0, so every $\exp$ lies in $(0, 1]$:
 # nothing overflows, and the denominator is at least $\exp(0) = 1$, so it is never 0.
 # For $(100, 101, 102)$ you get the same weights as for $(-2, -1, 0)$, or $(0, 1, 2)$: $(0.0900, 0.2447, 0.6652)$.

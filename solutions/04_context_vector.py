@@ -48,6 +48,7 @@ device = setup(seed=0)
 # ## 2. From $T_x$ weights to one vector
 #
 # Recall the symbols. The encoder reads a source sentence of length $T_x$ and gives one state per position, $h_1, \dots, h_{T_x}$, each a vector of $H$ numbers.
+# In this notebook $H$ is simply the size of one $h_j$. (With the bidirectional encoder of notebooks 01, 05 and 06, $H$ counts the units of *one* direction and $h_j$ has $2H$ numbers, which notebook 06 calls $K = 2H$.)
 # At output step $i$ the decoder has scored every position (notebook 02) and turned the scores into weights $\alpha_{i1}, \dots, \alpha_{iT_x}$ (notebook 03).
 # The weights are non-negative and sum to one.
 #
@@ -272,6 +273,7 @@ fig.tight_layout();
 # > It is applied to **each** of the $T_x$ encoder states, giving $T_x$ scores; a softmax over exactly those $T_x$ scores gives $T_x$ weights that sum to one (notebook 03).
 # > The context $c_i = \sum_j \alpha_{ij} h_j$ sums over $j$, so it has the size of one $h_j$ whatever $T_x$ is (this notebook).
 # > Every sentence pair thus gets its own $T_y \times T_x$ matrix $\alpha$, recomputed from the data at every step, from the same fixed set of parameters.
+# > So one model *runs* on inputs of any length. That is all "any length" promises: whether it is *right* on lengths it never saw in training is a separate question, measured in notebook 10; notebook 11 shows what it takes.
 
 # %% [markdown]
 # ## 9. Exercises

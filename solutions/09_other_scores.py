@@ -413,16 +413,20 @@ scaling.widget
 
 # %% [markdown]
 # The check cell drives the widget in code: the largest key size, without and with scaling.
+# (`trying()` puts the widget back afterwards, so it still shows the key size you chose.)
 
 # %%
-scaling.scaled.value = False
-scaling.d.value = 1024
-print(scaling.state["text"])
-unscaled = scaling.state
-scaling.scaled.value = True
-print(scaling.state["text"])
+with scaling.trying():  # afterwards the widget above shows your own setting again, not the check's
+    scaling.scaled.value = False
+    scaling.d.value = 1024
+    print(scaling.state["text"])
+    unscaled = dict(scaling.state)
+    scaling.scaled.value = True
+    print(scaling.state["text"])
+    scaled = dict(scaling.state)
+print("the widget shows again: d =", scaling.d.value, "| scaled:", scaling.scaled.value)
 claim("unscaled at d = 1024 is one-hot (max weight > 0.99)", unscaled["max_weight"] > 0.99)
-claim("scaled at d = 1024 stays spread (entropy > 1.5)", scaling.state["entropy"] > 1.5)
+claim("scaled at d = 1024 stays spread (entropy > 1.5)", scaled["entropy"] > 1.5)
 
 # %% [markdown]
 # **Exercise 9.2.** The scaled score for many queries at once. Write `scaled_dot_scores(query, keys)` that returns the scores $e_{ij} = q_i^\top k_j / \sqrt{d}$ for queries of shape `(B, T, d)` and keys of shape `(B, S, d)`, as a tensor of shape `(B, T, S)`. Section 6 starts from exactly these scores.
@@ -651,7 +655,7 @@ claim("two stacked layers: shuffling the input only shuffles the output (max dif
 # | the $\alpha$ matrix you can plot (now one per layer and head) | one attention per step: a Transformer has many heads and layers |
 #
 # The answer to the course's question is the same in a Transformer: the weights are computed from the data by a score function whose size does not depend on the length, so the model *runs* on any length its position scheme allows.
-# Whether it is *right* on longer inputs than it was trained on depends on those positions: learned absolute positions (BERT, GPT-2) are a vector per position up to a maximum, like notebook 08's location model; Vaswani et al. (2017, §3.5) chose sinusoids hoping they "may allow the model to extrapolate", and they do so poorly (Press et al. 2022, ALiBi). Notebook 10 measures this question on our models.
+# Whether it is *right* on longer inputs than it was trained on depends on those positions: learned absolute positions (BERT, GPT-2) are a vector per position up to a maximum, like notebook 08's location model; Vaswani et al. (2017, §3.5) chose sinusoids hoping they "may allow the model to extrapolate", and they do so poorly, while relative schemes such as ALiBi do better (Press et al. 2022). For our RNN models, notebook 10 measures the question, and notebook 11 asks what it takes to extrapolate.
 
 # %% [markdown]
 # ## 10. Questions to think about

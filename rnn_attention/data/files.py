@@ -234,8 +234,10 @@ def render_readme(data: dict[str, dict[str, Sequence[Pair]]], manifest: dict) ->
         "languages must be recognised (the weekday is redundant: a good model learns to ignore it).",
         "numbers": "the long-input task. German compounds put units before tens "
         "(`vierundzwanzig` -> `24`), French counts in twenties (`quatre-vingt-dix`), and sources "
-        "run from 2 to over 100 characters while targets stay at most 9 digits: the task for "
-        "accuracy against source length (notebook 08).",
+        "run from 2 to over 100 characters while targets stay at most 9 digits. A longer source "
+        "is mostly a bigger number with more digits to write, so accuracy against source length "
+        "mixes reading a long input with writing a long output: notebook 08 also measures it at a "
+        "fixed number of digits, which separates the two.",
     }
     for task, entry in tasks.items():
         sp = entry["splits"]

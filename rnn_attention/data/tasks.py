@@ -70,7 +70,7 @@ TASK_DESCRIPTIONS: dict[str, str] = {
     "numbers": (
         "Number words (num2words: en, de, fr, es), values 0-999,999,999 spread evenly over the "
         "number of digits, to digits. German puts units before tens; sources range from 2 to "
-        "over 100 characters, so this is the task for accuracy against length."
+        "over 100 characters, and a longer source is mostly a bigger number with more digits to write."
     ),
 }
 
