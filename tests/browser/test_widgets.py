@@ -91,7 +91,8 @@ class Widget:
             elements = self.cell.locator(selector)
             for i in range(elements.count()):
                 element = elements.nth(i)
-                found.add((kind, (element.locator(label).first if label else element).inner_text().strip()))
+                text = (element.locator(label).first if label else element).inner_text()
+                found.add((kind, " ".join(text.replace("\u200b", " ").split())))  # a check box's label has a ZWSP
         return found
 
     def control(self, kind: str, label: str):
