@@ -171,10 +171,30 @@ class Widget:
         return before
 
     def screenshot(self, suffix: str) -> None:
-        self.cell.scroll_into_view_if_needed()
-        self.page.wait_for_timeout(200)  # let the figure paint
+        """The widget's output area as a PNG, taken once its figure is decoded and was not redrawn meanwhile.
+
+        (Typing a date and clicking Translate redraws twice with the same content: the box's change, then the
+        click. A picture taken between the two shows an empty figure, so it is taken again.)
+        """
         path = SHOTS / f"{self.name}-{suffix}.png"
-        self.cell.locator(".jp-Cell-outputArea").first.screenshot(path=str(path))
+        for _ in range(5):
+            self.cell.scroll_into_view_if_needed()
+            self.page.wait_for_function(
+                "cell => Array.from(cell.querySelectorAll('.widget-output img'))"
+                ".every(img => img.complete && img.naturalWidth > 0 && img.getBoundingClientRect().height > 0)",
+                arg=self.cell.element_handle(),
+                timeout=WIDGET_UPDATE_S * 1000,
+            )
+            self.cell.evaluate(
+                "cell => Promise.all(Array.from(cell.querySelectorAll('.widget-output img'))"
+                ".map(img => { img.dataset.shot = '1'; return img.decode(); }))"
+            )
+            self.page.wait_for_timeout(500)
+            self.cell.locator(".jp-Cell-outputArea").first.screenshot(path=str(path))
+            if self.cell.evaluate(
+                "cell => Array.from(cell.querySelectorAll('.widget-output img')).every(i => i.dataset.shot)"
+            ):
+                break
         self.shots.append(str(path.relative_to(ROOT)))
 
 
