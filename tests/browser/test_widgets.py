@@ -285,7 +285,7 @@ def spec_scaling(w: Widget) -> None:
     assert d == w.readout("key size d") and how == "not scaled", w.text
     w.slide("key size d", 4)  # 16 -> 256
     d2, how, std2, top2 = w.match(line).groups()
-    assert int(d2) == 16 * int(d) // 1 and int(d2) == int(w.readout("key size d")), w.text
+    assert int(d2) == 16 * int(d) == int(w.readout("key size d")), w.text  # 4 steps of the powers of 2
     assert float(std2) > 2 * float(std), f"unscaled, the scores' spread must grow with d: {std} -> {std2}"
     w.toggle("scale by sqrt(d)")
     d3, how, std3, top3 = w.match(line).groups()
@@ -427,7 +427,6 @@ def test_every_widget_of(stem, browser, lab):
         old.unlink()
     print(f"\n{stem}: driver notebook {relative} ({len(cells)} widget(s))")
 
-    page = lab_page = None
     uncovered, report = [], []
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     js_errors: list[str] = []
