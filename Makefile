@@ -24,7 +24,7 @@ help:
 	@echo "make solutions  re-execute solutions/*.ipynb from their .py sources (instructors)"
 	@echo "make bench      time loop vs vectorised vs precomputed attention"
 	@echo "make site       render the executed solutions/ as a static web site in _site/"
-	@echo "make browser-test  JupyterLab in headless Chromium: move a widget's slider (needs chromium)"
+	@echo "make browser-test  JupyterLab in headless Chromium: drive every widget of every notebook (needs chromium)"
 	@echo "make grade NB=student.ipynb  grade a student's notebook with the course's checks (sandboxed)"
 	@echo "make nbgrader   write an nbgrader course directory in build/nbgrader (see TEACHING.md)"
 	@echo "make check-profile PROFILE=cpu  run the training notebooks under a profile; fail on a False claim"

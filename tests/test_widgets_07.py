@@ -143,3 +143,18 @@ def test_trying_puts_both_widgets_back_after_a_check_cell(model_and_vocabs):
     with emerging.trying():
         emerging.step.value = 100
     assert emerging.step.value == 50 and emerging.state["step"] == 50
+
+
+def test_translate_widget_title_fits_its_figure(model_and_vocabs):
+    """Found by the browser test: the heat map's title was the whole text line, warning included, and was cut
+    off at both sides of the figure; the warning is in the message line above it."""
+    model, vocabs = model_and_vocabs
+    explorer = translate_widget(model, vocabs, longest_training_source=38)
+    state = _press(explorer, "Donnerstag, der 24. September im Jahre 2064")  # 43 symbols: a warning
+    assert state["warning"] and "warning" in explorer.message.value
+    figure = explorer.figure
+    title = figure.axes[0].title
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    box = title.get_window_extent(FigureCanvasAgg(figure).get_renderer())  # the widget closed the figure
+    assert 0 <= box.x0 and box.x1 <= figure.bbox.width, f"the title {title.get_text()!r} is wider than its figure"

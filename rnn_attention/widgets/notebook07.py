@@ -92,9 +92,10 @@ class TranslateExplorer(Explorer):
             return None
         S = len(self.state["src_tokens"])
         figure, ax = plt.subplots(figsize=(max(4.0, 1.8 + 0.3 * S), 4.0))
-        plot_attention(
-            self.state["weights"], self.state["src_tokens"], self.state["tgt_tokens"], ax=ax, title=self.state["text"]
-        )
+        # the input and its output only: the warning, if any, is in the message line above (in the title it was
+        # wider than the figure, cut off at both sides)
+        title = f"{self.state['input']}  ->  {self.state['output']}"
+        plot_attention(self.state["weights"], self.state["src_tokens"], self.state["tgt_tokens"], ax=ax, title=title)
         figure.tight_layout()
         return figure
 
