@@ -714,7 +714,7 @@ def draw_step(ax, boxes, title):
     ax.set_title(title, loc="left")
     for k, (text, scores) in enumerate(boxes):
         ax.text(
-            k, 0, text, ha="center", va="center", fontsize=11,
+            k, 0, text, ha="center", va="center", fontsize=10,
             bbox=dict(boxstyle="round", facecolor="mistyrose" if scores else "whitesmoke",
                       edgecolor="red" if scores else "grey", linewidth=2 if scores else 1),
         )
@@ -722,15 +722,15 @@ def draw_step(ax, boxes, title):
             ax.annotate("", xy=(k - 0.42, 0), xytext=(k - 0.58, 0), arrowprops=dict(arrowstyle="->"))
 
 
-fig, axes = plt.subplots(2, 1, figsize=(13, 3.6))
+fig, axes = plt.subplots(2, 1, figsize=(14, 3.6))
 draw_step(axes[0], [
     ("$s_{i-1}$\n(before the step)", True), ("$e_{ij} = a(s_{i-1}, h_j)$\n$\\alpha_i$, $c_i$", False),
-    ("$s_i = GRU([E y_{i-1}; c_i], s_{i-1})$", False), ("$W_o [s_i; c_i; E y_{i-1}]$", False), ("$y_i$", False),
+    ("GRU: $s_i$\nfrom $E y_{i-1}$, $c_i$", False), ("$W_o [s_i; c_i; E y_{i-1}]$", False), ("$y_i$", False),
 ], "Bahdanau: score, then step")
 draw_step(axes[1], [
-    ("$s_{t-1}$, $\\tilde{h}_{t-1}$", False), ("$s_t = GRU([E y_{t-1}; \\tilde{h}_{t-1}], s_{t-1})$", False),
+    ("$s_{t-1}$, $\\tilde{h}_{t-1}$", False), ("GRU: $s_t$\nfrom $E y_{t-1}$, $\\tilde{h}_{t-1}$", False),
     ("$s_t$\n(after the step)", True), ("$e_{tj} = s_t^\\top h_j$\n$\\alpha_t$, $c_t$", False),
-    ("$\\tilde{h}_t = \\tanh(W_c [c_t; s_t])$", False), ("$W_s \\tilde{h}_t$ → $y_t$", False),
+    ("$\\tilde{h}_t = \\tanh(W_c [c_t; s_t])$", False), ("$W_s \\tilde{h}_t$, $y_t$", False),
 ], "Luong: step, then score (input feeding: $\\tilde{h}_t$ joins the next input)")
 fig.tight_layout()
 plt.show()

@@ -37,6 +37,16 @@ def test_controls_and_first_view():
     assert "arg-max in the gold set at 3 of 3 steps" in state["text"]
     ax = explorer.figure.axes[0]
     assert len(ax.patches) == 3  # one red box per gold cell
+    assert len(ax.lines) == 3 and all(line.get_marker() == "o" for line in ax.lines)  # three arg-max inside gold
+
+
+def test_a_step_without_gold_is_not_marked():
+    pairs = [("15 févr. 2027", "2027-02-15")]
+    gold = gold_alignments("dates", pairs)
+    weights = torch.full((11, len(pairs[0][0])), 0.1)
+    explorer = gold_map_widget({"flat": [weights]}, pairs, gold)
+    assert len(explorer.figure.axes[0].lines) == 8  # the two '-' have no gold set and no mark
+    assert explorer.state["hits"].count(True) == 1 and "at 1 of 8 steps" in explorer.state["text"]  # the day's 1
 
 
 def test_the_slider_and_the_menu_give_the_packages_scores():

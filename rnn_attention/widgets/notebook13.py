@@ -60,15 +60,17 @@ class GoldMapExplorer(Explorer):
     def draw(self):
         state = self.state
         source, target = state["source"], state["target"]
-        width = min(12.0, 2.5 + 0.32 * len(source))
+        width = min(12.0, 4.0 + 0.32 * len(source))
         figure, ax = plt.subplots(figsize=(max(width, 5.0), min(8.0, 1.8 + 0.32 * (len(target) + 1))))
-        plot_attention(state["weights"], list(source), list(target) + ["<eos>"], ax=ax, title=state["text"][:90])
+        title = f"{state['model']}: {source} -> {target} (red: gold; o / x: arg-max in / outside it)"
+        plot_attention(state["weights"], list(source), list(target) + ["<eos>"], ax=ax, title=title)
         for i, positions in enumerate(self.gold[state["index"]]):
             for j in positions:
                 ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="red", linewidth=1.5))
-        for i, (positions, hit) in enumerate(zip(state["predicted"], state["hits"])):
-            (j,) = positions
-            ax.plot(j, i, marker="o" if hit else "x", color="white", markersize=5)
+        for i, (positions, hit, gold) in enumerate(zip(state["predicted"], state["hits"], self.gold[state["index"]])):
+            if gold:  # a step no source character writes (the '-' of a date) is not scored: no mark
+                (j,) = positions
+                ax.plot(j, i, marker="o" if hit else "x", color="white", markersize=5)
         figure.tight_layout()
         return figure
 
