@@ -11,7 +11,7 @@
 #
 # *Notebook 07 read the attention weights as "which input character the model looked at", and never tested it. Our tasks are generated, so the right alignment is known by construction: here we measure how often the model's weights point at it.*
 #
-# **Time:** about 45 minutes. Nothing is trained: the models of notebooks 06, 08 and 09 and six more (a second seed, location-aware attention, Luong's architecture) are the course's reference models (`reference/`), loaded in seconds; executing the whole notebook takes a few minutes on a 2-core CPU, most of it forced decoding of the test sets. (With `COURSE_TRAIN=1` the six models of this notebook train in about 3 minutes on an idle 2-core CPU, two at a time.)
+# **Time:** about 45 minutes. Nothing is trained: the models of notebooks 06, 08 and 09 and six more (a second seed, location-aware attention, Luong's architecture) are the course's reference models (`reference/`), loaded in seconds; executing the whole notebook takes a few minutes on a 2-core CPU, most of it forced decoding of the test sets. (With `COURSE_TRAIN=1` the six models of this notebook train two at a time; on the heavily shared 2-core CPU that built the course's copies this took 17 minutes, and notebook 06's model, of the same recipe, trains in 20 s on an idle one.)
 #
 # **Questions**
 # - For a date or a number, which input characters does each output character come from?
@@ -223,7 +223,7 @@ plt.show()
 # %% [markdown]
 # ## 5. Which models align best? Scores, architectures and seeds
 #
-# Now every model the course trains on dates with notebook 06's recipe (the same data, 600 steps, batch 64), forced-decoded on the 3000 test pairs and scored at the character level. The rows:
+# Now ten converged models, all trained on dates with notebook 06's recipe (the same data, 600 steps, batch 64), forced-decoded on the 3000 test pairs and scored at the character level. The rows:
 #
 # - **additive, concat, dot, general**: notebook 09's four scores in Bahdanau's decoder (the additive model is notebook 06's);
 # - **location_aware**: Chorowski et al. (2015)'s content and location score (notebook 10), here trained on notebook 06's data;
