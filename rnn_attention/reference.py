@@ -43,6 +43,8 @@ __all__ = [
     "MIN_TOLERANCE",
     "SCORE_KINDS",
     "UNDER_TRAINED_STEPS",
+    "ALIGNMENT_SEEDS",
+    "alignment_configs",
     "under_trained",
     "notebook_jobs",
     "all_jobs",
@@ -79,6 +81,25 @@ def _score_jobs():
     return [(get_config(task="dates", attention=kind), None) for kind in SCORE_KINDS]
 
 
+# Notebook 13's new models, all on dates with notebook 06's recipe (the same data and step budget): a second
+# seed of notebook 09's additive and dot models, location-aware attention (two seeds), and Luong's
+# architecture with its dot score (two seeds). Its other models are 06's, 09's and 08's, loaded as those
+# notebooks load them.
+ALIGNMENT_SEEDS = (0, 1)
+
+
+def alignment_configs() -> list:
+    """The configs of notebook 13's own reference models (not those it reuses from notebooks 06, 08 and 09)."""
+    configs = [get_config(task="dates", attention=kind, seed=1) for kind in ("additive", "dot")]
+    configs += [get_config(task="dates", attention="location_aware", seed=seed) for seed in ALIGNMENT_SEEDS]
+    configs += [get_config(task="dates", decoder="luong", attention="dot", seed=seed) for seed in ALIGNMENT_SEEDS]
+    return configs
+
+
+def _alignment_jobs():
+    return [(cfg, None) for cfg in alignment_configs()]
+
+
 def _length_jobs():
     from .experiments.length import experiment_configs
 
@@ -99,6 +120,7 @@ NOTEBOOK_JOBS = {
     "09": _score_jobs,
     "10": _extrapolation_jobs,
     "12": _under_trained_jobs,  # and 06's model, loaded as 06 loads it
+    "13": _alignment_jobs,  # and the models of 06, 08 and 09, loaded as those notebooks load them
 }
 
 
@@ -161,6 +183,7 @@ def _entry(job: dict, run, path: Path) -> dict:
         "notebooks": job["notebooks"],
         "task": run.cfg.task,
         "attention": run.cfg.attention,
+        "decoder": run.cfg.decoder,
         "seed": run.cfg.seed,
         "config": learned,
         "config_hash": job["key"],
@@ -192,7 +215,8 @@ def build(notebooks=None, folder: Path | None = None, workers: int = 2, verbose:
             if not any(nb in KEEP_SNAPSHOTS for nb in job["notebooks"]):
                 run.history.pop("alignments", None)
                 run.history.pop("probe", None)
-            path = folder / f"{run.cfg.task}-{run.cfg.attention}-{job['key']}.pt"
+            architecture = "" if run.cfg.decoder == "bahdanau" else f"{run.cfg.decoder}-"
+            path = folder / f"{run.cfg.task}-{architecture}{run.cfg.attention}-{job['key']}.pt"
             save_checkpoint(path, run)
             manifest["models"][job["key"]] = _entry(job, run, path)
             if verbose:

@@ -30,10 +30,10 @@ def copy_batch(n, seed, max_src=MAX_SRC):
 
 
 @functools.cache
-def trained(kind: str, steps: int = 40) -> Seq2Seq:
+def trained(kind: str, steps: int = 40, decoder: str = "bahdanau") -> Seq2Seq:
     """A tiny model of `kind` trained for `steps` Adam steps on the copy task: under-trained on purpose."""
     torch.manual_seed(0)
-    cfg = dict(emb_size=8, hidden_size=16, attn_size=8, attention=kind, location_max_len=12)
+    cfg = dict(emb_size=8, hidden_size=16, attn_size=8, attention=kind, location_max_len=12, decoder=decoder)
     model = build_model(V, V, cfg)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
     for step in range(steps):
@@ -106,11 +106,12 @@ def one_hypothesis_at_a_time(model, src, length, max_len, beam_size, length_pena
         return best_tokens, best_score
 
 
+@pytest.mark.parametrize("decoder", ["bahdanau", "luong"])
 @pytest.mark.parametrize("kind", attention_kinds())
 @pytest.mark.parametrize("beam_size, length_penalty", [(3, 0.0), (4, 1.5)])
-def test_the_batched_search_is_the_search_written_one_hypothesis_at_a_time(kind, beam_size, length_penalty):
-    """Catches a decoder state or, for location_aware, alpha_{i-1} not following its beam."""
-    model = trained(kind)
+def test_the_batched_search_is_the_search_written_one_hypothesis_at_a_time(kind, beam_size, length_penalty, decoder):
+    """Catches a decoder state (Luong's: [s_i; h~_i]) or, for location_aware, alpha_{i-1} not following its beam."""
+    model = trained(kind, decoder=decoder)
     src, lengths, _ = copy_batch(6, seed=9)
     tokens, scores = model.beam_search(src, lengths, MAX_LEN, beam_size=beam_size, length_penalty=length_penalty)
     for b, n in enumerate(lengths.tolist()):
@@ -121,9 +122,10 @@ def test_the_batched_search_is_the_search_written_one_hypothesis_at_a_time(kind,
         assert abs(float(scores[b]) - score) <= 1e-4, f"sentence {b}: {float(scores[b])} != {score}"
 
 
+@pytest.mark.parametrize("decoder", ["bahdanau", "luong"])
 @pytest.mark.parametrize("kind", attention_kinds())
-def test_beam_of_one_is_greedy(kind):
-    model = trained(kind)
+def test_beam_of_one_is_greedy(kind, decoder):
+    model = trained(kind, decoder=decoder)
     src, lengths, _ = copy_batch(48, seed=1)
     greedy, _ = model.greedy_decode(src, lengths, MAX_LEN)
     tokens, scores = model.beam_search(src, lengths, MAX_LEN, beam_size=1)
@@ -162,11 +164,12 @@ def test_a_batch_gives_what_each_sentence_gives_alone(kind, beam_size, length_pe
         assert abs(float(scores[b]) - float(score[0])) <= 1e-4, f"sentence {b}"
 
 
+@pytest.mark.parametrize("decoder", ["bahdanau", "luong"])
 @pytest.mark.parametrize("kind", attention_kinds())
 @pytest.mark.parametrize("beam_size, length_penalty", [(2, 0.0), (4, 0.6), (5, 2.0), (3, -0.5)])
-def test_the_score_is_the_models_own_log_prob_over_the_length_penalty(kind, beam_size, length_penalty):
+def test_the_score_is_the_models_own_log_prob_over_the_length_penalty(kind, beam_size, length_penalty, decoder):
     """Also what catches a decoder state (or, for location_aware, alpha_{i-1}) not reordered with the beams."""
-    model = trained(kind)
+    model = trained(kind, decoder=decoder)
     src, lengths, _ = copy_batch(32, seed=4)
     tokens, scores = model.beam_search(src, lengths, MAX_LEN, beam_size=beam_size, length_penalty=length_penalty)
     lp = torch.tensor([((5 + n) / 6) ** length_penalty for n in lengths_of(tokens)], dtype=torch.float64)

@@ -19,9 +19,14 @@ from rnn_attention.models import (
 V_SRC, V_TGT, E, H, A = 17, 13, 8, 12, 10
 
 
-def tiny(kind="additive", max_len=20, seed=0, **changes):
+ARCHITECTURES = ("bahdanau", "luong")
+
+
+def tiny(kind="additive", max_len=20, seed=0, decoder="bahdanau", **changes):
     torch.manual_seed(seed)
-    cfg = dict(emb_size=E, hidden_size=H, attn_size=A, attention=kind, location_max_len=max_len, **changes)
+    cfg = dict(
+        emb_size=E, hidden_size=H, attn_size=A, attention=kind, location_max_len=max_len, decoder=decoder, **changes
+    )
     return build_model(V_SRC, V_TGT, cfg).eval()
 
 
@@ -37,13 +42,14 @@ def random_batch(lengths, T=6, seed=0):
 
 def test_the_registry_holds_every_kind_of_the_course():
     assert set(attention_kinds()) >= {"none", "location", "additive", "concat", "dot", "general", "location_aware"}
-    assert tuple(DECODERS) == ("bahdanau",)
+    assert tuple(DECODERS) == ARCHITECTURES
 
 
 @pytest.mark.parametrize("kind", attention_kinds())
 @pytest.mark.parametrize("lengths", [[1], [5, 3, 1], [17, 9, 4, 17]])
-def test_shapes_for_several_lengths(kind, lengths):
-    model = tiny(kind)
+@pytest.mark.parametrize("decoder", ARCHITECTURES)
+def test_shapes_for_several_lengths(decoder, kind, lengths):
+    model = tiny(kind, decoder=decoder)
     src, src_lengths, tgt_in = random_batch(lengths)
     B, S, T = src.shape[0], src.shape[1], tgt_in.shape[1]
     enc_outputs, final = model.encoder(src, src_lengths)
@@ -72,9 +78,10 @@ def test_parameter_count_does_not_depend_on_length():
 
 
 @pytest.mark.parametrize("kind", attention_kinds())
-def test_padding_invariance(kind):
+@pytest.mark.parametrize("decoder", ARCHITECTURES)
+def test_padding_invariance(decoder, kind):
     """A sentence alone and the same sentence in a padded batch give the same numbers."""
-    model = tiny(kind)
+    model = tiny(kind, decoder=decoder)
     src, lengths, tgt_in = random_batch([9, 3, 6, 1], seed=1)
     enc_all, final_all = model.encoder(src, lengths)
     logits_all, attn_all = model(src, lengths, tgt_in, return_attention=True)
@@ -91,23 +98,28 @@ def test_padding_invariance(kind):
 
 def step_by_step(decoder, tgt_in, enc_outputs, final, src_mask):
     """The decoder's step run in a loop, each step given the previous step's weights."""
-    dec_state = decoder.init_state(enc_outputs, final, src_mask)  # (B, H)
+    dec_state = decoder.init_state(enc_outputs, final, src_mask)  # (B, H); Luong's: (B, 2K), [s_0; h~_0]
+    carried = dec_state.shape[-1]
     projected_keys = decoder.project_keys(enc_outputs)
     logits, weights, prev_weights = [], [], None
     for i in range(tgt_in.shape[1]):
         step_logits, dec_state, prev_weights = decoder.step(
             tgt_in[:, i], dec_state, enc_outputs, src_mask, projected_keys, prev_weights
         )
-        assert step_logits.shape == (tgt_in.shape[0], decoder.vocab_size) and dec_state.shape == (tgt_in.shape[0], H)
+        assert step_logits.shape == (tgt_in.shape[0], decoder.vocab_size) and dec_state.shape == (
+            tgt_in.shape[0],
+            carried,
+        )
         logits.append(step_logits)
         weights.append(prev_weights)
     return logits, weights
 
 
 @pytest.mark.parametrize("kind", attention_kinds())
-def test_teacher_forced_forward_equals_step_by_step(kind):
-    """For every registered kind, training (forward) and decoding (step) compute the same thing."""
-    model = tiny(kind, dropout=0.3)  # eval(): dropout off, but it is there to be switched off
+@pytest.mark.parametrize("decoder", ARCHITECTURES)
+def test_teacher_forced_forward_equals_step_by_step(decoder, kind):
+    """For every registered kind and both architectures, training (forward) and decoding (step) agree."""
+    model = tiny(kind, decoder=decoder, dropout=0.3)  # eval(): dropout off, but it is there to be switched off
     src, lengths, tgt_in = random_batch([7, 4, 2], T=5)
     logits, attn = model(src, lengths, tgt_in, return_attention=True)
     enc_outputs, final = model.encoder(src, lengths)
@@ -121,9 +133,10 @@ def test_teacher_forced_forward_equals_step_by_step(kind):
 
 
 @pytest.mark.parametrize("kind", attention_kinds())
-def test_greedy_decode_follows_the_steps(kind):
+@pytest.mark.parametrize("decoder", ARCHITECTURES)
+def test_greedy_decode_follows_the_steps(decoder, kind):
     """greedy_decode's tokens and weights are the steps' own, fed their argmax and their weights."""
-    model = tiny(kind)
+    model = tiny(kind, decoder=decoder)
     src, lengths, _ = random_batch([6, 3], seed=3)
     tokens, attn = model.greedy_decode(src, lengths, max_len=4)
     enc_outputs, final = model.encoder(src, lengths)
@@ -158,7 +171,9 @@ def test_greedy_decode_stops_when_all_sentences_end():
 
 def test_one_decoder_class_for_every_kind():
     for kind in attention_kinds():
-        assert type(tiny(kind).decoder) is Decoder
+        for decoder in ARCHITECTURES:
+            assert type(tiny(kind, decoder=decoder).decoder) is DECODERS[decoder]
+    assert DECODERS["bahdanau"] is Decoder
 
 
 def test_s0_comes_from_the_backward_half_except_without_attention():
@@ -184,8 +199,8 @@ def test_bad_inputs_raise_clear_errors():
     sizes = dict(emb_size=4, hidden_size=4, attn_size=4)
     with pytest.raises(ValueError, match="attention must be one of .*'additive'.*'location_aware'.*got 'magic'"):
         build_model(5, 5, dict(sizes, attention="magic"))
-    with pytest.raises(ValueError, match=r"decoder must be one of \('bahdanau',\), got 'luong'"):
-        build_model(5, 5, dict(sizes, decoder="luong"))
+    with pytest.raises(ValueError, match=r"decoder must be one of \('bahdanau', 'luong'\), got 'transformer'"):
+        build_model(5, 5, dict(sizes, decoder="transformer"))
     with pytest.raises(ValueError, match="location_max_len"):
         build_model(5, 5, dict(sizes, attention="location"))
 

@@ -5,7 +5,7 @@ import torch
 from wrong_answers import notebook_tests
 
 from rnn_attention.alignment import alignment_error_rate
-from rnn_attention.exercises import check_alignment_error_rate, check_attentional_state
+from rnn_attention.exercises import check_alignment_error_rate, check_attentional_state, check_luong_step
 
 # Exercise 13.1: AER = 1 - 2|A n G| / (|A| + |G|) of one pair, A from the arg-max of each row but the EOS row
 
@@ -104,6 +104,83 @@ def sigmoid_instead_of_tanh(context, previous_state, state, W_c):
     return torch.sigmoid(torch.cat([context, state], dim=-1) @ W_c.T)
 
 
+# Exercise 13.3: one step of Luong's decoder, (logits, s_i, h~_i)
+
+
+def luong_right(decoder, y_prev, s_prev, h_tilde_prev, enc_outputs, src_mask):
+    s = decoder.rnn(torch.cat([decoder.embedding(y_prev), h_tilde_prev], dim=-1), s_prev)
+    context, _ = decoder.attention(s, enc_outputs, src_mask)
+    h_tilde = torch.tanh(decoder.W_c(torch.cat([context, s], dim=-1)))
+    return decoder.output(h_tilde), s, h_tilde
+
+
+def luong_with_explicit_weights(decoder, y_prev, s_prev, h_tilde_prev, enc_outputs, src_mask):
+    s = decoder.rnn(torch.cat([decoder.embedding(y_prev), h_tilde_prev], dim=-1), s_prev)
+    scores = torch.einsum("bk,bsk->bs", s, enc_outputs).masked_fill(~src_mask, float("-inf"))
+    context = torch.einsum("bs,bsk->bk", torch.softmax(scores, dim=-1), enc_outputs)
+    h_tilde = torch.tanh(torch.cat([context, s], dim=-1) @ decoder.W_c.weight.T)
+    return h_tilde @ decoder.output.weight.T + decoder.output.bias, s, h_tilde
+
+
+def luong_scores_with_the_previous_state(decoder, y_prev, s_prev, h_tilde_prev, enc_outputs, src_mask):
+    context, _ = decoder.attention(s_prev, enc_outputs, src_mask)  # Bahdanau's order
+    s = decoder.rnn(torch.cat([decoder.embedding(y_prev), h_tilde_prev], dim=-1), s_prev)
+    h_tilde = torch.tanh(decoder.W_c(torch.cat([context, s], dim=-1)))
+    return decoder.output(h_tilde), s, h_tilde
+
+
+def luong_without_input_feeding(decoder, y_prev, s_prev, h_tilde_prev, enc_outputs, src_mask):
+    s = decoder.rnn(torch.cat([decoder.embedding(y_prev), torch.zeros_like(h_tilde_prev)], dim=-1), s_prev)
+    context, _ = decoder.attention(s, enc_outputs, src_mask)
+    h_tilde = torch.tanh(decoder.W_c(torch.cat([context, s], dim=-1)))
+    return decoder.output(h_tilde), s, h_tilde
+
+
+def luong_feeding_first(decoder, y_prev, s_prev, h_tilde_prev, enc_outputs, src_mask):
+    s = decoder.rnn(torch.cat([h_tilde_prev, decoder.embedding(y_prev)], dim=-1), s_prev)
+    context, _ = decoder.attention(s, enc_outputs, src_mask)
+    h_tilde = torch.tanh(decoder.W_c(torch.cat([context, s], dim=-1)))
+    return decoder.output(h_tilde), s, h_tilde
+
+
+def luong_no_tanh(decoder, y_prev, s_prev, h_tilde_prev, enc_outputs, src_mask):
+    s = decoder.rnn(torch.cat([decoder.embedding(y_prev), h_tilde_prev], dim=-1), s_prev)
+    context, _ = decoder.attention(s, enc_outputs, src_mask)
+    h_tilde = decoder.W_c(torch.cat([context, s], dim=-1))
+    return decoder.output(h_tilde), s, h_tilde
+
+
+def luong_state_and_context_swapped(decoder, y_prev, s_prev, h_tilde_prev, enc_outputs, src_mask):
+    s = decoder.rnn(torch.cat([decoder.embedding(y_prev), h_tilde_prev], dim=-1), s_prev)
+    context, _ = decoder.attention(s, enc_outputs, src_mask)
+    h_tilde = torch.tanh(decoder.W_c(torch.cat([s, context], dim=-1)))
+    return decoder.output(h_tilde), s, h_tilde
+
+
+def luong_reads_out_the_state(decoder, y_prev, s_prev, h_tilde_prev, enc_outputs, src_mask):
+    s = decoder.rnn(torch.cat([decoder.embedding(y_prev), h_tilde_prev], dim=-1), s_prev)
+    context, _ = decoder.attention(s, enc_outputs, src_mask)
+    h_tilde = torch.tanh(decoder.W_c(torch.cat([context, s], dim=-1)))
+    return decoder.output(s), s, h_tilde
+
+
+def luong_attentional_state_from_the_previous_state(decoder, y_prev, s_prev, h_tilde_prev, enc_outputs, src_mask):
+    s = decoder.rnn(torch.cat([decoder.embedding(y_prev), h_tilde_prev], dim=-1), s_prev)
+    context, _ = decoder.attention(s, enc_outputs, src_mask)
+    h_tilde = torch.tanh(decoder.W_c(torch.cat([context, s_prev], dim=-1)))
+    return decoder.output(h_tilde), s, h_tilde
+
+
+def luong_calls_the_ready_made_step(decoder, y_prev, s_prev, h_tilde_prev, enc_outputs, src_mask):
+    logits, carried, _ = decoder.step(y_prev, torch.cat([s_prev, h_tilde_prev], dim=-1), enc_outputs, src_mask, None)
+    return logits, *decoder.split_state(carried)
+
+
+def luong_probabilities(decoder, y_prev, s_prev, h_tilde_prev, enc_outputs, src_mask):
+    logits, s, h_tilde = luong_right(decoder, y_prev, s_prev, h_tilde_prev, enc_outputs, src_mask)
+    return torch.softmax(logits, dim=-1), s, h_tilde
+
+
 WRONG = [
     (check_alignment_error_rate, argmax_over_the_wrong_axis, "the arg-max over the wrong axis"),
     (check_alignment_error_rate, counts_the_eos_row, "you counted the EOS row"),
@@ -119,6 +196,15 @@ WRONG = [
     (check_attentional_state, previous_state_and_no_tanh, "s_{t-1} and no tanh"),
     (check_attentional_state, w_c_not_transposed, "so multiply by W_c.T"),
     (check_attentional_state, sigmoid_instead_of_tanh, "differs from the reference"),
+    (check_luong_step, luong_scores_with_the_previous_state, "alpha_i was scored with s_{i-1}"),
+    (check_luong_step, luong_without_input_feeding, "did not reach the GRU (input feeding)"),
+    (check_luong_step, luong_feeding_first, "the embedding first"),
+    (check_luong_step, luong_no_tanh, "there is no tanh in h~_i"),
+    (check_luong_step, luong_state_and_context_swapped, "the context and the state are swapped"),
+    (check_luong_step, luong_reads_out_the_state, "the read-out is W_s h~_i"),
+    (check_luong_step, luong_attentional_state_from_the_previous_state, "h~_i was built from s_{i-1}"),
+    (check_luong_step, luong_calls_the_ready_made_step, "not to call decoder.step"),
+    (check_luong_step, luong_probabilities, "logits"),
 ]
 STEM = "13_alignments_tested"
 RIGHT = [
@@ -128,6 +214,9 @@ RIGHT = [
     (check_attentional_state, "attentional_state"),
     (check_attentional_state, state_right),
     (check_attentional_state, state_as_a_linear_layer),
+    (check_luong_step, "luong_step"),
+    (check_luong_step, luong_right),
+    (check_luong_step, luong_with_explicit_weights),
 ]
 pytestmark = pytest.mark.usefixtures("one_thread")
 

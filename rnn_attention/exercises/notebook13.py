@@ -1,12 +1,17 @@
-"""Checks of notebook 13 (are the heat maps right?): the AER of one pair's weights, Luong's attentional state."""
+"""Checks of notebook 13 (are the heat maps right?): the AER of one pair's weights, Luong's attentional state,
+one step of Luong's decoder from its pieces."""
 
 from __future__ import annotations
 
+import copy
+
 import torch
 
+from ..masking import lengths_to_mask
+from ..models import LuongDecoder, build_model
 from .core import CheckFailed, CheckResult, Watch, call, expect_close, expect_shape, name_the_mistake, run_check
 
-__all__ = ["check_alignment_error_rate", "check_attentional_state"]
+__all__ = ["check_alignment_error_rate", "check_attentional_state", "check_luong_step"]
 
 
 def _links(positions, gold) -> tuple[set, set]:
@@ -155,3 +160,88 @@ def check_attentional_state(attentional_state) -> CheckResult:
         return "h~_t = tanh(W_c [c_t; s_t]) with the state after this step, one row per example."
 
     return run_check("Exercise 13.2", check, attentional_state)
+
+
+class LuongByHand(LuongDecoder):
+    """The decoder 13.3 hands the student: its pieces work, its ready-made step refuses (it is the exercise)."""
+
+    def step(self, *args, **kwargs):
+        raise CheckFailed("13.3 asks you to assemble the step from its pieces, not to call decoder.step")
+
+    def _recurrence(self, *args, **kwargs):
+        raise CheckFailed("13.3 asks you to assemble the step from its pieces, not to call decoder._recurrence")
+
+    def forward(self, *args, **kwargs):
+        raise CheckFailed("13.3 asks for one step from its pieces, not a call of the whole decoder")
+
+
+def _luong_variants(decoder, y_prev, s_prev, h_prev, enc_outputs, src_mask) -> dict:
+    """{mistake (None = right): (logits, s_i, h~_i)} for one step of Luong's decoder and its usual wrong forms."""
+    embedded = decoder.embedding(y_prev)  # (B, E)
+
+    def finish(s, query, joined=lambda c, s: torch.cat([c, s], dim=-1), squash=torch.tanh, read=None):
+        context, _ = decoder.attention(query, enc_outputs, src_mask)  # (B, K)
+        h_tilde = squash(decoder.W_c(joined(context, s)))  # (B, H)
+        return decoder.output(h_tilde if read is None else read(s, h_tilde)), s, h_tilde
+
+    s_i = decoder.rnn(torch.cat([embedded, h_prev], dim=-1), s_prev)  # (B, H)
+    no_feeding = decoder.rnn(torch.cat([embedded, torch.zeros_like(h_prev)], dim=-1), s_prev)
+    feeding_first = decoder.rnn(torch.cat([h_prev, embedded], dim=-1), s_prev)
+    return {
+        None: finish(s_i, s_i),
+        "alpha_i was scored with s_{i-1}, the state before the step: Luong's decoder runs the GRU first and "
+        "scores the h_j with the new state s_i": finish(s_i, s_prev),
+        "h~_{i-1} did not reach the GRU (input feeding): its input is [E y_{i-1}; h~_{i-1}]": finish(
+            no_feeding, no_feeding
+        ),
+        "the GRU's input is [E y_{i-1}; h~_{i-1}], in that order: the embedding first": finish(
+            feeding_first, feeding_first
+        ),
+        "there is no tanh in h~_i: h~_i = tanh(W_c [c_i; s_i])": finish(s_i, s_i, squash=lambda x: x),
+        "the context and the state are swapped: h~_i = tanh(W_c [c_i; s_i]), the context first": finish(
+            s_i, s_i, joined=lambda c, s: torch.cat([s, c], dim=-1)
+        ),
+        "the read-out is W_s h~_i, the attentional state, not W_s s_i": finish(s_i, s_i, read=lambda s, h: s),
+        "h~_i was built from s_{i-1}: h~_i = tanh(W_c [c_i; s_i]) with the state after the step": (
+            lambda c: (decoder.output(h := torch.tanh(decoder.W_c(torch.cat([c, s_prev], dim=-1)))), s_i, h)
+        )(decoder.attention(s_i, enc_outputs, src_mask)[0]),
+    }
+
+
+def check_luong_step(luong_step) -> CheckResult:
+    """Exercise 13.3: one step of Luong's decoder from its pieces, against LuongDecoder.step with the same weights."""
+
+    def check(fn):
+        with torch.random.fork_rng():
+            torch.manual_seed(13)
+            sizes = dict(emb_size=5, hidden_size=6, decoder="luong", attention="dot")  # h_j and s_i of size 12
+            decoder = build_model(11, 11, sizes).decoder.eval()
+            student_decoder = copy.deepcopy(decoder)
+            student_decoder.__class__ = LuongByHand  # the same weights; only the ready-made step refuses
+            generator = torch.Generator().manual_seed(13)
+            for lengths in ([3], [4, 2], [7, 1, 5]):
+                B, S = len(lengths), max(lengths)
+                src_mask = lengths_to_mask(torch.tensor(lengths), S)  # (B, S)
+                enc_outputs = torch.randn(B, S, 12, generator=generator) * src_mask.unsqueeze(-1)  # (B, S, K)
+                s_prev = torch.randn(B, 12, generator=generator)  # s_{i-1}: (B, H)
+                h_prev = torch.tanh(torch.randn(B, 12, generator=generator))  # h~_{i-1}: (B, H)
+                y_prev = torch.randint(0, 11, (B,), generator=generator)  # (B,)
+                with torch.no_grad():
+                    variants = _luong_variants(decoder, y_prev, s_prev, h_prev, enc_outputs, src_mask)
+                    expected = variants.pop(None)
+                    given = fn(student_decoder, y_prev, s_prev.clone(), h_prev.clone(), enc_outputs, src_mask)
+                if not isinstance(given, tuple) or len(given) != 3:
+                    raise CheckFailed("return three things: (logits, s_i, h_tilde)")
+                for k, what in ((1, "s_i"), (2, "h~_i"), (0, "logits")):
+                    expect_shape(given[k], expected[k].shape, f"{what} for source lengths {lengths}")
+                right = [torch.allclose(g.float(), e, atol=1e-5) for g, e in zip(given, expected)]
+                if not all(right):
+                    for message, wrong in variants.items():
+                        if all(torch.allclose(g.float(), w, atol=1e-5) for g, w in zip(given, wrong)):
+                            raise CheckFailed(message)
+                # in the order a step computes them: s_i, then h~_i, then the logits
+                for k, what in ((1, "s_i"), (2, "h~_i"), (0, "logits")):
+                    expect_close(given[k], expected[k], f"{what} for source lengths {lengths}")
+        return "s_i, h~_i and the logits match LuongDecoder.step for source lengths [3], [4, 2] and [7, 1, 5]."
+
+    return run_check("Exercise 13.3", check, luong_step)

@@ -103,6 +103,12 @@ def _stop_workers(pool, before=frozenset()) -> list[int]:
     return [process.pid for process in running]
 
 
+def _name(cfg) -> str:
+    """task/score, with the architecture when it is not Bahdanau's: dates/additive, dates/luong-dot."""
+    architecture = "" if getattr(cfg, "decoder", "bahdanau") == "bahdanau" else f"{cfg.decoder}-"
+    return f"{cfg.task}/{architecture}{cfg.attention}"
+
+
 def train_missing(jobs, out_dir=None, workers: int | None = None, verbose: bool = True) -> int:
     """Train the jobs [(cfg, splits or None), ...] without a checkpoint, `workers` at a time.
 
@@ -143,7 +149,7 @@ def train_missing(jobs, out_dir=None, workers: int | None = None, verbose: bool 
             seconds = expected_seconds(cfg, out_dir, splits)
             estimate = f", about {seconds:.0f} s on the course's machine" if seconds is not None else ""
             print(
-                f"  starting {number}/{len(missing)} {cfg.task}/{cfg.attention} seed {cfg.seed}{estimate} "
+                f"  starting {number}/{len(missing)} {_name(cfg)} seed {cfg.seed}{estimate} "
                 f"({time.perf_counter() - start:.0f} s so far)",
                 flush=True,
             )
@@ -158,7 +164,7 @@ def train_missing(jobs, out_dir=None, workers: int | None = None, verbose: bool 
                 finished += 1
                 if verbose:
                     print(
-                        f"  {finished}/{len(missing)} {cfg.task}/{cfg.attention} seed {cfg.seed}: "
+                        f"  {finished}/{len(missing)} {_name(cfg)} seed {cfg.seed}: "
                         f"{info['seconds']:.0f} s, test exact match {info['exact_match']:.3f} "
                         f"({time.perf_counter() - start:.0f} s so far)",
                         flush=True,

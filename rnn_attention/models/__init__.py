@@ -7,6 +7,8 @@ Introduced in notebook 06.
                  registry (attention_kinds() lists them: none, location, additive, dot, ...)
     decoder.py   `Decoder`: one recurrence, s_i = GRU([E y_{i-1}; c_i], s_{i-1}),
                  whatever kind of attention it is given
+    luong.py     `LuongDecoder`: Luong et al. (2015), the RNN step first, c_i from s_i,
+                 h~_i = tanh(W_c [c_i; s_i]) feeding the output and the next input (notebook 13)
     seq2seq.py   `Seq2Seq` (training and greedy decoding), `build_model`, `count_parameters`
     contexts.py  deprecated: the kinds' old names (ContextModule, build_context, AdditiveContext, ...)
 
@@ -35,11 +37,13 @@ from .kinds import (
     resolve_attention,
     unregister_attention,
 )
+from .luong import LuongDecoder
 from .seq2seq import DECODERS, Seq2Seq, build_model, count_parameters
 
 __all__ = [
     "Encoder",
     "Decoder",
+    "LuongDecoder",
     "Seq2Seq",
     "build_model",
     "count_parameters",

@@ -3,7 +3,7 @@
 Introduced in notebook 06.
 
 `build_model` reads two things from the config: the decoder's architecture,
-cfg.decoder ("bahdanau", the only one so far: DECODERS), and the kind of
+cfg.decoder ("bahdanau" or "luong": DECODERS), and the kind of
 attention, cfg.attention (the registry of kinds.py). Neither is an if/elif:
 adding an architecture is one entry in DECODERS, adding a kind one class and
 one registry line.
@@ -23,12 +23,17 @@ from .beam import beam_search
 from .decoder import Decoder
 from .encoder import Encoder
 from .kinds import build_attention, config_value
+from .luong import LuongDecoder
 
 __all__ = ["Seq2Seq", "build_model", "count_parameters", "DECODERS"]
 
-# cfg.decoder -> decoder class. The key names the architecture (Bahdanau et al. 2015's recurrence:
-# s_i = GRU([E y_{i-1}; c_i], s_{i-1}) with c_i from s_{i-1}), the class its role in the model.
-DECODERS: dict[str, type] = {"bahdanau": Decoder}
+# cfg.decoder -> decoder class. The key names the architecture, the class its role in the model:
+#   bahdanau  Bahdanau et al. (2015): c_i from s_{i-1}, then s_i = GRU([E y_{i-1}; c_i], s_{i-1}) (decoder.py)
+#   luong     Luong et al. (2015): s_i = GRU([E y_{i-1}; h~_{i-1}], s_{i-1}) first, then c_i from s_i and
+#             h~_i = tanh(W_c [c_i; s_i]) (luong.py); its state has the size of one h_j
+# A class may say how large its state is from the encoder's sizes (a classmethod state_size(hidden, K));
+# without one the decoder's state has cfg.hidden_size numbers.
+DECODERS: dict[str, type] = {"bahdanau": Decoder, "luong": LuongDecoder}
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -107,7 +112,7 @@ class Seq2Seq(nn.Module):
 def build_model(src_vocab_size: int, tgt_vocab_size: int, cfg) -> Seq2Seq:
     """Build the Seq2Seq that cfg asks for (cfg: a TrainConfig, or a dict with the same fields).
 
-    cfg.decoder is the architecture (default "bahdanau"), cfg.attention the kind
+    cfg.decoder is the architecture (default "bahdanau"; "luong"), cfg.attention the kind
     of attention (default "additive"; see attention_kinds()); emb_size,
     hidden_size, dropout size the encoder and decoder, and each kind of attention
     reads its own fields (attn_size, location_max_len, ...).
@@ -119,6 +124,8 @@ def build_model(src_vocab_size: int, tgt_vocab_size: int, cfg) -> Seq2Seq:
     dropout = config_value(cfg, "dropout", 0.0)
     encoder = Encoder(src_vocab_size, emb, hidden, dropout)
     K = encoder.output_size
-    attention = build_attention(cfg, query_size=hidden, key_size=K)
-    decoder = DECODERS[architecture](tgt_vocab_size, emb, hidden, K, attention, dropout)
+    decoder_class = DECODERS[architecture]
+    state_size = decoder_class.state_size(hidden, K) if hasattr(decoder_class, "state_size") else hidden
+    attention = build_attention(cfg, query_size=state_size, key_size=K)
+    decoder = decoder_class(tgt_vocab_size, emb, state_size, K, attention, dropout)
     return Seq2Seq(encoder, decoder)

@@ -86,8 +86,10 @@ def describe_reference(entry: dict) -> str:
     """One line for a student: what was loaded, how it was trained, how to train one's own."""
     minutes = entry["seconds"] / 60
     seed = f" seed {entry['seed']}" if "seed" in entry else ""
+    architecture = f"{entry['decoder']}-" if entry.get("decoder", "bahdanau") != "bahdanau" else ""
+    name = f"{entry['task']}/{architecture}{entry['attention']}{seed}"
     return (
-        f"Loaded the course's reference model {entry['task']}/{entry['attention']}{seed}: test exact match "
+        f"Loaded the course's reference model {name}: test exact match "
         f"{entry['metrics']['exact_match']:.4f}, trained in {minutes:.1f} min ({entry['steps']} steps) on a "
         f"{entry['machine']}. load_or_train(cfg, train=True) or COURSE_TRAIN=1 trains your own."
     )

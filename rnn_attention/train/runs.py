@@ -306,8 +306,9 @@ def load_or_train(
             )
         path = run.path or path
     if verbose:
+        architecture = "" if cfg.decoder == "bahdanau" else f"{cfg.decoder}-"
         print(
-            f"Trained {cfg.task}/{cfg.attention} in {run.info['seconds']:.0f} s: "
+            f"Trained {cfg.task}/{architecture}{cfg.attention} in {run.info['seconds']:.0f} s: "
             f"test exact match {run.info['exact_match']:.4f}; " + (f"saved {path}" if run.path else "not saved")
         )
     return run
