@@ -326,8 +326,25 @@ def spec_beam_search(w: Widget) -> None:
             assert max(alive) > 1, f"a beam of {K} keeps more than one hypothesis: {alive}"
 
 
+def spec_gold_map(w: Widget) -> None:
+    label = "test sentence"
+    line = r"^(\S+ s\d), sentence (\d+): .*arg-max in the gold set at (\d+) of (\d+) steps"
+    model, k, hits, scored = w.match(line).groups()
+    w.slide(label, 2)
+    model2, k2, hits2, scored2 = w.match(line).groups()
+    assert int(k2) == int(k) + 2 == int(w.readout(label)) and model2 == model, w.text
+    assert 0 <= int(hits2) <= int(scored2) > 0, w.text
+    options = w.control("dropdown", "model").locator("option").all_inner_texts()
+    other = next(option for option in options if option != model)
+    w.choose("model", other)
+    model3, k3, hits3, scored3 = w.match(line).groups()
+    assert model3 == other and k3 == k2, "the model changes, the sentence does not: " + w.text
+    assert scored3 == scored2, "the gold set is the sentence's, whichever model is shown: " + w.text
+
+
 SPECS: dict[str, tuple[Callable[[Widget], None], set[tuple[str, str]]]] = {
     "score_length_widget": (spec_score_length, {("slider", "source length T_x")}),
+    "gold_map_widget": (spec_gold_map, {("slider", "test sentence"), ("dropdown", "model")}),
     "softmax_widget": (spec_softmax, {("slider", "source length T_x"), ("slider", "temperature tau")}),
     "context_hull_widget": (
         spec_context_hull,
