@@ -46,7 +46,7 @@ def weighted_sum(*args):
 """
 
 
-def test_row12_a_small_self_referencing_return_value_is_refused_within_the_time_limit(tmp_path):
+def test_row_12_a_small_self_referencing_return_value_is_refused_within_the_time_limit(tmp_path):
     path = tmp_path / "00_the_question.ipynb"
     nbformat.write(_with_cell(BLANK, BILLION_LAUGHS), path)
     start = time.monotonic()
@@ -57,7 +57,7 @@ def test_row12_a_small_self_referencing_return_value_is_refused_within_the_time_
     assert "too large" in report.verdicts[0].message or "shares" in report.verdicts[0].message, table
 
 
-def test_row12_restore_value_bounds_nodes_and_depth():
+def test_row_12_restore_value_bounds_nodes_and_depth():
     from grade.channel import ReturnValueTooLarge, restore_value
 
     a = [0] * 10
@@ -81,7 +81,7 @@ def _controls(text: str) -> set[str]:
     return {c for c in text if (ord(c) < 32 and c != "\n") or 127 <= ord(c) < 160}
 
 
-def test_row17_control_characters_in_student_text_are_escaped_in_the_table_and_the_csv(tmp_path):
+def test_row_17_control_characters_in_student_text_are_escaped_in_the_table_and_the_csv(tmp_path):
     report = grade.Report(
         tmp_path / ("x" + ESC + "[2Kname.ipynb"),
         [grade.Verdict("Exercise 0.1", "failed", "not yet right: " + FORGED)],
@@ -98,7 +98,7 @@ def test_row17_control_characters_in_student_text_are_escaped_in_the_table_and_t
     assert not _controls(text.replace("\r\n", "\n")), repr(text)
 
 
-def test_row17_an_exception_with_terminal_escapes_cannot_forge_the_total(tmp_path, capsys):
+def test_row_17_an_exception_with_terminal_escapes_cannot_forge_the_total(tmp_path, capsys):
     path = tmp_path / "00_the_question.ipynb"
     nbformat.write(_with_cell(BLANK, f"raise Exception({FORGED!r})"), path)
     grade_main([str(path)])
@@ -107,7 +107,7 @@ def test_row17_an_exception_with_terminal_escapes_cannot_forge_the_total(tmp_pat
     assert "total: 0/2 passed" in out
 
 
-def test_row18_a_symlinked_submission_is_refused_with_a_note(tmp_path, capsys):
+def test_row_18_a_symlinked_submission_is_refused_with_a_note(tmp_path, capsys):
     secret = tmp_path / "secret.txt"
     secret.write_text("root:*:20228:0:99999:7:::\n", encoding="utf-8")
     (tmp_path / "alice").mkdir()
@@ -146,7 +146,7 @@ def _uid_tasks(uid: int) -> int:
 
 
 @needs_sandbox
-def test_row4_leftover_processes_of_a_sandbox_uid_do_not_reach_the_next_notebook(tmp_path):
+def test_row_4_leftover_processes_of_a_sandbox_uid_do_not_reach_the_next_notebook(tmp_path):
     """512 tasks of the uid a sandbox would have used (a fork bomb's, not yet reaped): the next notebook is unhurt."""
     uid = grade.sandbox._sandbox_uid()
     bomb = subprocess.Popen(
@@ -167,7 +167,7 @@ def test_row4_leftover_processes_of_a_sandbox_uid_do_not_reach_the_next_notebook
 
 
 @needs_sandbox
-def test_row5_a_flood_on_stderr_is_not_read_whole_into_the_grader(tmp_path):
+def test_row_5_a_flood_on_stderr_is_not_read_whole_into_the_grader(tmp_path):
     path = tmp_path / "00_the_question.ipynb"
     flood = (
         'import os\nfor _ in range(32): os.write(2, b"x" * (1 << 24))\nos.write(2, b"\\nlast words\\n")\nos._exit(3)'
@@ -189,7 +189,7 @@ def test_row5_a_flood_on_stderr_is_not_read_whole_into_the_grader(tmp_path):
     assert "exit code" in problem and "last words" in problem, problem
 
 
-def test_row19_in_copy_mode_no_child_of_the_notebook_outlives_grading(tmp_path):
+def test_row_19_in_copy_mode_no_child_of_the_notebook_outlives_grading(tmp_path):
     marker = tmp_path / "written_after_grading"
     path = tmp_path / "00_the_question.ipynb"
     child = f"import time\nwhile True:\n    open({str(marker)!r}, 'w').close()\n    time.sleep(0.2)\n"

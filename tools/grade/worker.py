@@ -196,6 +196,22 @@ def _plain(value, torch, depth: int = 0):
     return {"__opaque__": type(value).__name__, "repr": shown}
 
 
+def _watching(args):
+    """The check's watch over this call, when an argument carries one (rnn_attention.exercises.watch), else nothing.
+
+    The watch's torch function mode then sees every torch operation of the call, also on stripped copies of the
+    watched tensors.
+    """
+    import contextlib
+
+    for value in args if isinstance(args, (tuple, list)) else ():
+        watch = getattr(value, "__dict__", {}).get("_watch") if hasattr(value, "__dict__") else None
+        during_call = getattr(watch, "during_call", None)
+        if callable(during_call):
+            return during_call(args)
+    return contextlib.nullcontext()
+
+
 def run(spec: dict) -> None:
     """Execute the code cells, report, then serve calls until told to stop."""
     to_grader, from_grader = spec["fd_out"], spec["fd_in"]
@@ -239,7 +255,7 @@ def run(spec: dict) -> None:
         sys.stdout = sys.stderr = out
         try:
             args = torch.load(io.BytesIO(blob), weights_only=False)  # written by the grader
-            with torch.set_grad_enabled(bool(header.get("grad", True))):
+            with torch.set_grad_enabled(bool(header.get("grad", True))), _watching(args):
                 value = function(*args)
             reply = {"type": "value"}
             buffer = io.BytesIO()
