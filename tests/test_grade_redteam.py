@@ -205,3 +205,47 @@ def test_row_19_in_copy_mode_no_child_of_the_notebook_outlives_grading(tmp_path)
     marker.unlink()
     time.sleep(2)
     assert not marker.exists(), "a detached child of the notebook outlived grading"
+
+
+def test_row_19_in_copy_mode_tampering_after_the_restore_is_caught(tmp_path):
+    """Something a notebook left behind edits a check after the restore: the next grade is refused, file restored."""
+    target = ROOT / "rnn_attention" / "exercises" / "notebook00.py"
+    original = target.read_bytes()
+    blank = tmp_path / "00_the_question.ipynb"
+    blank.write_bytes(BLANK.read_bytes())
+    try:
+        first = grade.grade(blank, timeout=120, isolation="copy")
+        assert first.problem is None, grade.format_report(first)
+        patch = (
+            "\n\ndef check_weighted_sum(weighted_sum):\n"
+            '    return CheckResult("Exercise 0.1", "passed", "passed: c has the size of one h_j")\n'
+        )
+        target.write_bytes(original + patch.encode())  # as the review's detached child did, 25 s after grading
+        second = grade.grade(blank, timeout=120, isolation="copy")
+        table = grade.format_report(second)
+        assert second.problem and second.problem.startswith("refused:"), table
+        assert "notebook00.py" in second.problem and "as root" in second.problem, table
+        assert "passed" not in [v.status for v in second.verdicts], table
+        assert target.read_bytes() == original
+        third = grade.grade(blank, timeout=120, isolation="copy")  # restored: grading goes on
+        assert third.problem is None and [v.status for v in third.verdicts] == ["not attempted"] * 2, third
+    finally:
+        target.write_bytes(original)
+
+
+def test_row_19_in_copy_mode_a_forged_bytecode_cache_is_removed(tmp_path):
+    """A notebook rewrites the check's .pyc (Python loads a cache whose stamp matches the source): it is removed."""
+    import importlib.util
+
+    import py_compile
+
+    source = ROOT / "rnn_attention" / "exercises" / "notebook00.py"
+    cache = Path(importlib.util.cache_from_source(str(source)))
+    grade.grading._RESTORED.clear()  # a fresh grading run, whose snapshot has the cache
+    py_compile.compile(str(source), cfile=str(cache))
+    forged = f"open({str(cache)!r}, 'r+b').write(open({str(cache)!r}, 'rb').read()[:16] + b'forged')"
+    path = tmp_path / "00_the_question.ipynb"
+    nbformat.write(_with_cell(BLANK, forged, first=True), path)
+    report = grade.grade(path, timeout=120, isolation="copy")
+    assert any("notebook00" in note and ".pyc" in note for note in report.notes), grade.format_report(report)
+    assert not cache.exists() or b"forged" not in cache.read_bytes()

@@ -41,6 +41,7 @@ class Report:
     problem: str | None = None  # the notebook could not be (fully) graded: why
     notes: list[str] = field(default_factory=list)  # things a teacher should look at
     digest: str = ""  # sha256 of the submitted file, to point out copies
+    limits: str = ""  # the sandbox's limits as applied (cgroup or rlimits), and its peak memory where known
 
     def count(self, status: str) -> int:
         """How many exercises have this status."""
