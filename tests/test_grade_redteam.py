@@ -2,6 +2,7 @@
 
 import csv
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -236,7 +237,6 @@ def test_row_19_in_copy_mode_tampering_after_the_restore_is_caught(tmp_path):
 def test_row_19_in_copy_mode_a_forged_bytecode_cache_is_removed(tmp_path):
     """A notebook rewrites the check's .pyc (Python loads a cache whose stamp matches the source): it is removed."""
     import importlib.util
-
     import py_compile
 
     source = ROOT / "rnn_attention" / "exercises" / "notebook00.py"
@@ -249,3 +249,95 @@ def test_row_19_in_copy_mode_a_forged_bytecode_cache_is_removed(tmp_path):
     report = grade.grade(path, timeout=120, isolation="copy")
     assert any("notebook00" in note and ".pyc" in note for note in report.notes), grade.format_report(report)
     assert not cache.exists() or b"forged" not in cache.read_bytes()
+
+
+FILL = """
+import os
+def fill(path, limit_mb):
+    written = 0
+    try:
+        with open(path, "wb") as handle:
+            while written < limit_mb:
+                handle.write(b"z" * (1 << 20))
+                written += 1
+            handle.flush()
+        return f"{written} MB, no error"
+    except OSError as error:
+        return f"{written} MB, then {error.strerror}"
+    finally:
+        if os.path.exists(path):
+            os.remove(path)
+"""
+
+
+@pytest.mark.parametrize("isolation", ["sandbox", "copy"])
+def test_row_1_a_memory_bomb_is_a_memory_error_in_its_cell(tmp_path, isolation):
+    if isolation == "sandbox" and not grade.sandbox_available()[0]:
+        pytest.skip("the sandbox needs root and unshare")
+    path = tmp_path / "00_the_question.ipynb"
+    nbformat.write(
+        _with_cell(BLANK, "big = bytearray(4 << 30)\nbig[::4096] = b'1' * len(big[::4096])", first=True), path
+    )
+    report = grade.grade(path, timeout=120, isolation=isolation)
+    table = grade.format_report(report)
+    assert any("MemoryError" in error for error in report.errors), table
+    assert [v.status for v in report.verdicts] == ["not attempted"] * 2, table  # the notebook went on
+
+
+@needs_sandbox
+def test_row_1_tmp_and_dev_shm_are_private_capped_tmpfs(tmp_path):
+    path = tmp_path / "00_the_question.ipynb"
+    probe = FILL + (
+        "raise RuntimeError('shm: ' + fill('/dev/shm/fill', 1024) + '; tmp: ' + fill('/tmp/fill', 1024)"
+        " + '; host /dev/shm seen: ' + str(os.path.exists('/dev/shm/rt-host-marker')))"
+    )
+    nbformat.write(_with_cell(BLANK, probe, first=True), path)
+    marker = Path("/dev/shm/rt-host-marker")
+    marker.write_text("host")
+    try:
+        report = grade.grade(path, timeout=180, isolation="sandbox")
+    finally:
+        marker.unlink()
+    line = next(error for error in report.errors if "shm:" in error)
+    shm, tmp = (int(re.search(rf"{name}: (\d+) MB", line)[1]) for name in ("shm", "tmp"))
+    assert shm <= grade.sandbox.SCRATCH_BYTES["/dev/shm"] >> 20 and "No space left" in line.split(";")[0], line
+    assert tmp <= grade.sandbox.SCRATCH_BYTES["/tmp"] >> 20, line
+    assert "No space left" in line.split(";")[1] or "too large" in line.split(";")[1], line
+    assert "host /dev/shm seen: False" in line, line
+
+
+@needs_sandbox
+def test_row_1_going_over_the_cgroup_memory_limit_is_named(tmp_path, monkeypatch):
+    """Files in tmpfs are RAM that no rlimit sees: the sandbox's cgroup counts them and stops the notebook."""
+    if grade.cgroup.layout() == "none":
+        pytest.skip("no cgroup file system here")
+    monkeypatch.setattr(grade.sandbox, "MEMORY_BYTES", 400 << 20)
+    path = tmp_path / "00_the_question.ipynb"
+    keep = FILL.replace("        if os.path.exists(path):\n            os.remove(path)\n", "        pass\n")
+    nbformat.write(_with_cell(BLANK, keep + "fill('/tmp/a', 300)\nfill(os.path.expanduser('~/b'), 300)", True), path)
+    report = grade.grade(path, timeout=180, isolation="sandbox")
+    table = grade.format_report(report)
+    assert report.problem and "memory limit (400 MB" in report.problem, table
+    assert {v.status for v in report.verdicts} == {"failed"}, table
+
+
+@needs_sandbox
+def test_row_2_filling_the_home_folder_stops_at_its_cap_not_the_grading_disk(tmp_path):
+    path = tmp_path / "00_the_question.ipynb"
+    probe = FILL + "raise RuntimeError('home: ' + fill(os.path.expanduser('~/fill'), 1024))"
+    nbformat.write(_with_cell(BLANK, probe, first=True), path)
+    report = grade.grade(path, timeout=180, isolation="sandbox")
+    line = next(error for error in report.errors if "home:" in error)
+    written = int(line.split("home: ")[1].split(" MB")[0])
+    assert written <= grade.sandbox.SCRATCH_BYTES["home"] >> 20, line
+    assert "No space left" in line or "too large" in line, line
+
+
+def test_row_2_in_copy_mode_one_file_is_capped_by_rlimit_fsize(tmp_path, monkeypatch):
+    monkeypatch.setattr(grade.sandbox, "FILE_BYTES", 64 << 20)
+    path = tmp_path / "00_the_question.ipynb"
+    probe = FILL + "raise RuntimeError('home: ' + fill(os.path.expanduser('~/fill'), 256))"
+    nbformat.write(_with_cell(BLANK, probe, first=True), path)
+    report = grade.grade(path, timeout=180, isolation="copy")
+    line = next(error for error in report.errors if "home:" in error)
+    assert "64 MB, then File too large" in line, line
