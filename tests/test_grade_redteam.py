@@ -361,3 +361,22 @@ def test_csv_formula_injection_student_text_starting_with_a_formula_sign_gets_a_
     rows = list(csv.DictReader(open(tmp_path / "g.csv", encoding="utf-8")))
     assert [r["message"][:2] for r in rows] == ["'=", "'+", "'-", "'@", "pa"], rows
     assert {r["notebook"] for r in rows} == {"'=HYPERLINK(1).ipynb"}, rows
+
+
+def test_row_19_a_snapshot_of_another_course_folder_deletes_nothing(tmp_path, monkeypatch):
+    """The restore compares the course with its own snapshot only (a test's copied course once emptied this one)."""
+    other = tmp_path / "course"
+    (other / "rnn_attention").mkdir(parents=True)
+    (other / "rnn_attention" / "x.py").write_text("x = 1\n")
+    monkeypatch.setattr(grade.sandbox, "ROOT", other)
+    snapshot = grade.sandbox.course_files()
+    monkeypatch.undo()
+    with pytest.raises(ValueError, match="not of the course"):
+        grade.sandbox.restore_course(snapshot)
+    assert (ROOT / "rnn_attention" / "__init__.py").exists()
+    grade.grading._RESTORED.update(snapshot=snapshot, root=other, after="x")
+    try:
+        assert grade.grading.tampered_after_restore() == ""
+    finally:
+        grade.grading._RESTORED.clear()
+    assert (ROOT / "rnn_attention" / "__init__.py").exists()

@@ -97,7 +97,7 @@ def grade(path: Path | str, timeout: int = DEFAULT_TIMEOUT, isolation: str = "au
             changed = sandbox.restore_course(snapshot)
             if changed:
                 report.notes.append("the notebook changed the course's files (restored): " + ", ".join(changed))
-            _RESTORED.update(snapshot=snapshot, after=str(path))
+            _RESTORED.update(snapshot=snapshot, root=sandbox.ROOT, after=str(path))
     report.seconds = time.perf_counter() - start
     return report
 
@@ -114,7 +114,7 @@ def tampered_after_restore() -> str:
     The files are restored again, and the grade is refused, so that the batch is graded again (as root).
     """
     snapshot = _RESTORED.get("snapshot")
-    if snapshot is None:
+    if snapshot is None or _RESTORED.get("root") != sandbox.ROOT:  # none yet, or of another course folder
         return ""
     changed = sandbox.restore_course(snapshot)
     if not changed:

@@ -462,7 +462,10 @@ def course_files() -> dict[str, bytes]:
 def restore_course(snapshot: dict[str, bytes]) -> list[str]:
     """Put back any course source that changed or vanished, delete any bytecode cache that changed or was added
     (Python compiles it again), remove any .py added; list what was wrong (a cache added is not: another
-    process importing a module for the first time adds one)."""
+    process importing a module for the first time adds one). A snapshot of another course folder is refused:
+    nothing is deleted by comparing this course with it."""
+    if not any(Path(name).is_relative_to(ROOT) for name in snapshot):
+        raise ValueError(f"the snapshot is not of the course at {ROOT}")
     changed = []
     for name, data in snapshot.items():
         path = Path(name)
