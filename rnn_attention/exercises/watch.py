@@ -129,9 +129,10 @@ class Watch:
         if self.keep_inputs:
             self._before.append((watched, tensor.detach().clone()))
         if self.armed and self._mode is None and not _ELSEWHERE:
-            _drop_modes(lambda mode: not mode.live())
+            _drop_dead_modes()
             self._mode = _WatchMode(self, sys._getframe(1))
             torch._C._push_on_torch_function_stack(self._mode)
+            _clean_up_after_each_cell()
         return watched
 
     @contextlib.contextmanager
@@ -307,7 +308,8 @@ class _WatchMode(TorchFunctionMode):
         kwargs = kwargs or {}
         watch = self.watch
         if (
-            watch.armed
+            not self.dead
+            and watch.armed
             and not _ELSEWHERE
             and _watch_in(args) is None
             and _watch_in(tuple(kwargs.values())) is None
@@ -340,6 +342,20 @@ def _called_by_the_check() -> bool:
     while frame is not None and frame.f_code.co_filename.startswith(_TORCH):
         frame = frame.f_back
     return frame is not None and frame.f_code.co_filename.startswith(_EXERCISES)
+
+
+def _drop_dead_modes(*_) -> None:
+    """Take every _WatchMode whose check has returned off the stack (a check that failed inside the student's
+    call never reached `done`)."""
+    _drop_modes(lambda mode: not mode.live())
+
+
+def _clean_up_after_each_cell() -> None:
+    """In IPython, drop dead watch modes after each cell, so that none slows the notebook's later torch code."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    if shell is not None and _drop_dead_modes not in shell.events.callbacks.get("post_run_cell", []):
+        shell.events.register("post_run_cell", _drop_dead_modes)
 
 
 def _drop_modes(which) -> None:
