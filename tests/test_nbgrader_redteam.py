@@ -20,16 +20,16 @@ PATCH = (
     "_E.check_stable_softmax = _E.check_masked_softmax = "
     'lambda f: type("R", (), {"__bool__": lambda s: True, "message": ""})()\n'
 )
-LEAK = (
+LEAK = (  # the review's leaker: the solution lines of every assignment, printed into the autograded notebook
     "\nimport glob\n"
+    "print('the leaker looked')\n"
     "for _p in sorted(glob.glob('../../../source/*/*.ipynb')) + sorted(glob.glob("
     + repr(str(ROOT / "solutions" / "*.py"))
     + ")):\n"
     "    try:\n"
-    "        print(open(_p).read()[:100000])\n"
+    "        print(_p, [_l for _l in open(_p).read().splitlines() if 'SOLUTION' in _l][:2])\n"
     "    except OSError as _e:\n"
     "        print('cannot read', _p, _e)\n"
-    "print('the leaker looked')\n"
 )
 
 
