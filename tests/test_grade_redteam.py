@@ -380,3 +380,19 @@ def test_row_19_a_snapshot_of_another_course_folder_deletes_nothing(tmp_path, mo
     finally:
         grade.grading._RESTORED.clear()
     assert (ROOT / "rnn_attention" / "__init__.py").exists()
+
+
+def test_row_12_a_sandbox_that_fails_to_start_leaves_no_folder_behind(monkeypatch):
+    """The review found /tmp/grade-* folders left behind; a start that fails half-way now removes its folder."""
+    import tempfile
+
+    before = set(Path(tempfile.gettempdir()).glob("grade-*"))
+
+    def broken(self):
+        raise OSError("no space left while copying the course")
+
+    monkeypatch.setattr(grade.sandbox.Sandbox, "_write_files", broken)
+    with pytest.raises(OSError, match="no space left"):
+        with grade.sandbox.Sandbox([[0, "pass"]], [], time.monotonic() + 60, "copy"):
+            pass
+    assert set(Path(tempfile.gettempdir()).glob("grade-*")) <= before

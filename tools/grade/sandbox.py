@@ -76,6 +76,22 @@ class Sandbox:
 
     def __enter__(self) -> Channel:
         self.tmp = Path(tempfile.mkdtemp(prefix="grade-"))
+        try:
+            return self._start()
+        except BaseException:  # nothing left behind: the folder, the cgroup, the uid's lock
+            if self.process is not None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+            if self.cgroup is not None:
+                self.cgroup.kill(REAP_SECONDS)
+                self.cgroup.remove()
+            if self.uid_lock is not None:
+                os.close(self.uid_lock)
+            _remove_tree(self.tmp)
+            raise
+
+    def _start(self) -> Channel:
         self._write_files()
         to_worker_r, to_worker = os.pipe()
         from_worker, from_worker_w = os.pipe()
@@ -262,10 +278,14 @@ class Sandbox:
         if self.uid_lock is not None:
             os.close(self.uid_lock)
         self.channel.close()
-        for dirpath, _dirnames, _ in os.walk(self.tmp):  # the read-only copies must be writable to delete
-            os.chmod(dirpath, 0o755)
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        _remove_tree(self.tmp)
         return False
+
+
+def _remove_tree(folder: Path) -> None:
+    for dirpath, _dirnames, _ in os.walk(folder):  # the read-only copies must be writable to delete
+        os.chmod(dirpath, 0o755)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _rlimits() -> dict[str, int]:
