@@ -15,6 +15,9 @@ import torch
 __all__ = ["lengths_to_mask", "masked_softmax", "check_mask"]
 
 
+MAX_POSITIONS = 1_000_000  # lengths_to_mask: a longer max_len is a mistake (a (B, 10**10) mask needs 10 GB per row)
+
+
 def lengths_to_mask(lengths: torch.Tensor, max_len: int | None = None) -> torch.Tensor:
     """Turn lengths (B,) into a boolean mask (B, max_len), True on real tokens."""
     if not isinstance(lengths, torch.Tensor):
@@ -33,6 +36,11 @@ def lengths_to_mask(lengths: torch.Tensor, max_len: int | None = None) -> torch.
         raise TypeError(f"max_len must be an int (the padded length S) or None, got {max_len!r}")
     if max_len is None:
         max_len = longest
+    elif max_len > MAX_POSITIONS:
+        raise ValueError(
+            f"max_len={max_len} is far longer than any padded batch (at most {MAX_POSITIONS:,} positions): "
+            f"pass S, the padded length of the batch (here at least {longest})"
+        )
     elif longest > max_len:
         raise ValueError(f"a length of {longest} does not fit in max_len={max_len}: lengths must be <= max_len")
     positions = torch.arange(max_len, device=lengths.device)  # (S,)
@@ -77,6 +85,13 @@ def masked_softmax(scores: torch.Tensor, mask: torch.Tensor | None = None, dim: 
     gradient is finite (zero). Works in float16 and bfloat16 because the fill
     value is the dtype's own minimum, not a magic constant such as -1e9.
     """
+    if not isinstance(scores, torch.Tensor):
+        raise TypeError(f"scores must be a torch.Tensor, got {type(scores).__name__}")
+    if not scores.dtype.is_floating_point:
+        raise TypeError(
+            f"scores must be a floating-point tensor (float32, float16, bfloat16...), got dtype {scores.dtype}: "
+            "convert them with scores.float()"
+        )
     if mask is None:
         return torch.softmax(scores, dim=dim)
     given_shape = tuple(mask.shape) if isinstance(mask, torch.Tensor) else None

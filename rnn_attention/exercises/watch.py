@@ -8,13 +8,16 @@ The checks of every notebook use these through `rnn_attention.exercises.core`.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 
 import torch
+from torch.overrides import TorchFunctionMode
 
 from .core import CheckFailed
 
-__all__ = ["Watch", "Watched"]
+__all__ = ["Watch", "Watched", "elsewhere"]
 
 
 # --- Watching how an answer is computed ------------------------------------------------------------------------
@@ -27,6 +30,16 @@ __all__ = ["Watch", "Watched"]
 # refused one raises CheckFailed *during the call*, so it also works where the
 # function runs in another process (tools/grade pickles the arguments: a
 # Watch travels with its tensors, by value, and resolves what it refuses there).
+#
+# Stripping the wrapper does not escape a Watch: while the student's function
+# runs, a torch function mode (`_WatchMode`) sees every torch operation, also on
+# plain tensors made from the watched ones by `torch.Tensor.as_subclass`, `.data`,
+# `torch.Tensor(x)`, a `.numpy()` round trip and the like. In the check's own
+# process the mode is pushed by the first `wrap` and popped by `done` (and is
+# inert once the check's frame has returned); in tools/grade's worker it spans
+# the call (`Watch.during_call`). Disguising a call remains possible for a
+# student who works at it (another thread, torch's private switches): refusals
+# are feedback that is hard to dodge by accident, not a proof.
 
 _METADATA = {
     "__get__",
@@ -97,25 +110,48 @@ class Watch:
         self.count, self.armed = 0, True
         self._codes = self._ops = None
         self._inputs, self._before = set(), []
+        self._mode = None
 
     def __getstate__(self):
         state = dict(self.__dict__)
         # resolved afresh, counted afresh, the arguments' storages found afresh, where the call runs
-        state.update(count=0, _codes=None, _ops=None, _inputs=set(), _before=[])
+        state.update(count=0, _codes=None, _ops=None, _inputs=set(), _before=[], _mode=None)
         return state
 
     def wrap(self, tensor: torch.Tensor) -> Watched:
-        """A Watched copy of `tensor`, reporting to this watch."""
-        watched = tensor.detach().clone().as_subclass(Watched)
+        """A Watched copy of `tensor`, reporting to this watch (and, in this process, the mode that sees the rest)."""
+        with torch._C.DisableTorchFunction():  # the check's own copying is not the student's work
+            watched = torch._C.TensorBase.as_subclass(tensor.detach().clone(), Watched)
         watched.__dict__["_watch"] = self
-        if self.keep_inputs:
+        if self.keep_inputs or self.int_index:
             watched.__dict__["_input"] = True
+            self._inputs.add(_storage(watched))
+        if self.keep_inputs:
             self._before.append((watched, tensor.detach().clone()))
+        if self.armed and self._mode is None and not _ELSEWHERE:
+            _drop_dead_modes()
+            self._mode = _WatchMode(self, sys._getframe(1))
+            torch._C._push_on_torch_function_stack(self._mode)
+            _clean_up_after_each_cell()
         return watched
+
+    @contextlib.contextmanager
+    def during_call(self, args):
+        """The student's function runs in here (tools/grade's worker): every torch operation is inspected."""
+        self.note_inputs(args)
+        mode = _WatchMode(self, None)
+        torch._C._push_on_torch_function_stack(mode)
+        try:
+            yield
+        finally:
+            _drop_modes(lambda m: m is mode)
 
     def done(self, value):
         """Stop watching (the check's own comparisons are free) and return `value` with plain tensors."""
         self.armed = False
+        if self._mode is not None:
+            _drop_modes(lambda mode: mode is self._mode or not mode.live())
+            self._mode = None
         for watched, before in self._before:
             now = watched.as_subclass(torch.Tensor)
             if now.shape != before.shape or not torch.equal(now.isnan(), before.isnan()):
@@ -178,7 +214,7 @@ class Watch:
             raise CheckFailed(message)
         if self.int_index and func is torch.Tensor.__getitem__ and len(args) > 1:
             key = args[1]
-            if isinstance(key, int) and not isinstance(key, bool):
+            if isinstance(key, int) and not isinstance(key, bool) and _is_input(self, args[0]):
                 raise CheckFailed(self.int_index)
         if codes:
             frame = sys._getframe(2)
@@ -221,6 +257,13 @@ class Watched(torch.Tensor):
                         item.__dict__["_made_by"] = name
         return result
 
+    def __deepcopy__(self, memo):
+        """A watched copy (torch's default deepcopy refuses this subclass)."""
+        copy = torch._C.TensorBase.as_subclass(_plain_tensor(self).clone(), Watched)
+        copy.__dict__.update(self.__dict__)
+        memo[id(self)] = copy
+        return copy
+
     def as_subclass(self, cls):
         """Stay watched: `x.as_subclass(torch.Tensor)` must not strip the check's refusals in one call.
 
@@ -236,6 +279,101 @@ class Watched(torch.Tensor):
         if watch is not None and watch.armed:
             raise CheckFailed("the check's tensors cannot be turned into another class: work on them as they are")
         return torch._C.TensorBase.as_subclass(self, cls)
+
+
+class _WatchMode(TorchFunctionMode):
+    """Sees every torch operation while the student's function runs, on watched tensors or not.
+
+    Operations with a Watched argument are left to Watched.__torch_function__ (inspected once); the check's
+    own code (rnn_attention/exercises) is not inspected. `frame`: the check's frame that pushed the mode;
+    once it has returned, the mode does nothing and is dropped at the next `wrap` or `done`.
+    """
+
+    def __init__(self, watch: Watch, frame):
+        super().__init__()
+        self.watch, self.frame, self.dead = watch, frame, False
+
+    def live(self) -> bool:
+        if self.dead or self.frame is None:
+            return not self.dead
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame is self.frame:
+                return True
+            frame = frame.f_back
+        self.dead, self.frame = True, None
+        return False
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        watch = self.watch
+        if (
+            not self.dead
+            and watch.armed
+            and not _ELSEWHERE
+            and _watch_in(args) is None
+            and _watch_in(tuple(kwargs.values())) is None
+            and self.live()
+            and not _called_by_the_check()
+        ):
+            watch.inspect(func, args, kwargs)
+        return func(*args, **kwargs)
+
+
+_TORCH = os.path.dirname(torch.__file__) + os.sep
+_EXERCISES = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_ELSEWHERE = False  # True while the student's function runs in another process (tools/grade's worker)
+
+
+@contextlib.contextmanager
+def elsewhere():
+    """The checks in here call a function that runs in another process: that process watches, not this one."""
+    global _ELSEWHERE
+    before, _ELSEWHERE = _ELSEWHERE, True
+    try:
+        yield
+    finally:
+        _ELSEWHERE = before
+
+
+def _called_by_the_check() -> bool:
+    """Whether the torch operation being inspected was called by the check's own code, not the student's."""
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_code.co_filename.startswith(_TORCH):
+        frame = frame.f_back
+    return frame is not None and frame.f_code.co_filename.startswith(_EXERCISES)
+
+
+def _drop_dead_modes(*_) -> None:
+    """Take every _WatchMode whose check has returned off the stack (a check that failed inside the student's
+    call never reached `done`)."""
+    _drop_modes(lambda mode: not mode.live())
+
+
+def _clean_up_after_each_cell() -> None:
+    """In IPython, drop dead watch modes after each cell, so that none slows the notebook's later torch code."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    if shell is not None and _drop_dead_modes not in shell.events.callbacks.get("post_run_cell", []):
+        shell.events.register("post_run_cell", _drop_dead_modes)
+
+
+def _drop_modes(which) -> None:
+    """Take the _WatchModes for which `which(mode)` is true off torch's mode stack; keep every other mode in order."""
+    kept = []
+    while torch._C._len_torch_function_stack():
+        mode = torch._C._pop_torch_function_stack()
+        if not (isinstance(mode, _WatchMode) and which(mode)):
+            kept.append(mode)
+    for mode in reversed(kept):
+        torch._C._push_on_torch_function_stack(mode)
+
+
+def _is_input(watch: Watch, tensor) -> bool:
+    """Whether `tensor` is (a view of, or a plain alias of) one of the watched arguments."""
+    if isinstance(tensor, Watched) and tensor.__dict__.get("_input"):
+        return True
+    return isinstance(tensor, torch.Tensor) and bool(watch._inputs) and _storage(tensor) in watch._inputs
 
 
 # Methods whose name ends in "_" that do not write into the tensor's numbers.

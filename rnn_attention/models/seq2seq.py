@@ -73,6 +73,9 @@ class Seq2Seq(nn.Module):
         prev_weights) -> the (B, S) mask the step may attend to; adjust_logits(step,
         logits) -> the (B, V) logits the choice is made from.
         """
+        if isinstance(max_len, bool) or not hasattr(max_len, "__index__") or max_len < 1:
+            raise ValueError(f"max_len must be a positive int (the most tokens to produce), got {max_len!r}")
+        max_len = int(max_len)
         enc_outputs, final = self.encoder(src, src_lengths)  # (B, S, K), (B, K)
         src_mask = lengths_to_mask(src_lengths.to(src.device), src.shape[1])  # (B, S)
         dec_state = self.decoder.init_state(enc_outputs, final, src_mask)  # (B, H)

@@ -20,7 +20,7 @@ import typing
 from ..data import TASKS
 from ..environment import check_device
 from ..models import attention_kinds
-from .checkpoints import TrainedRun, load_or_train
+from .checkpoints import TrainedRun, load_or_train, runs_dir
 from .config import PROFILES, TrainConfig, get_config
 
 __all__ = ["SUMMARY_KEYS", "summary", "build_parser", "parse_set", "config_from_args", "main"]
@@ -135,6 +135,8 @@ def main(argv=None) -> dict:
     try:  # a bad profile, field value or device: one line, before any data is read or model trained
         cfg = config_from_args(args)
         check_device(cfg.device)
+        if args.out is None:
+            runs_dir()  # a COURSE_RUNS_DIR that is a file, missing or not writable: one line naming it
     except (ValueError, TypeError) as error:
         raise SystemExit(f"{parser.prog}: {error}") from None
     result = summary(load_or_train(cfg, args.out, verbose=True))

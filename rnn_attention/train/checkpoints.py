@@ -108,10 +108,28 @@ def runs_dir() -> Path:
     """
     configured = os.environ.get(RUNS_ENV, "").strip()
     if configured:
-        return Path(configured).expanduser()
+        folder = Path(configured).expanduser()
+        problem = _not_a_runs_folder(folder)
+        if problem:
+            raise ValueError(f"{RUNS_ENV}={configured} {problem}: set it to a folder you can write, or unset it")
+        return folder
     if (ROOT / "pyproject.toml").is_file() and (ROOT / "solutions").is_dir():
         return ROOT / "runs"
     return Path.cwd() / "runs"
+
+
+def _not_a_runs_folder(folder: Path) -> str:
+    """'' when checkpoints can be written into `folder` (made if missing), else what is wrong with it."""
+    if folder.exists() and not folder.is_dir():
+        return "is a file, not a folder"
+    if not folder.exists():
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            return f"does not exist and cannot be made ({error.strerror or error})"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return "is not a folder you can write into"
+    return ""
 
 
 def checkpoint_path(cfg: TrainConfig, out_dir=None, key: str | None = None) -> Path:

@@ -15,6 +15,15 @@ from .core import LAYOUT, STYLE, Explorer, require_between
 
 __all__ = ["TranslateExplorer", "translate_widget", "AlignmentHistoryExplorer", "alignment_history_widget"]
 
+MAX_SHOWN_CHARACTERS = 80  # of the input, echoed in the message line and the figure's title
+MAX_ERROR_CHARACTERS = 300  # of an error message (one listing every unknown symbol can be long)
+MAX_DRAWN_SYMBOLS = 120  # longer inputs are translated, but their heat map is not drawn (2,000 took 13 s)
+
+
+def _clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, saying how long it was."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
 
 class TranslateExplorer(Explorer):
     """A text box and a button: translate the input, show the output and its alignment heat map.
@@ -74,24 +83,29 @@ class TranslateExplorer(Explorer):
         else:
             self.state.update(output=output, weights=weights, src_tokens=src_tokens, tgt_tokens=tgt_tokens)
         longest, length = self.longest_training_source, len(self.state["src_tokens"])
+        if self.state["error"]:
+            self.state["error"] = _clip(self.state["error"], MAX_ERROR_CHARACTERS)
         if not self.state["error"] and longest is not None and length > longest:
             self.state["warning"] = (
                 f"{length} symbols: longer than any training source ({longest}); the model still runs, "
                 f"but nothing in training promises it works this far"
             )
+        shown = _clip(text, MAX_SHOWN_CHARACTERS)
         if self.state["error"]:
-            self.state["text"] = f"Cannot translate {text!r}: {self.state['error']}."
+            self.state["text"] = f"Cannot translate {shown!r}: {self.state['error']}."
         else:
-            self.state["text"] = f"{text}  ->  {self.state['output']}"
+            self.state["text"] = f"{shown}  ->  {_clip(str(self.state['output']), MAX_SHOWN_CHARACTERS)}"
             if self.state["warning"]:
                 self.state["text"] += f"   (warning: {self.state['warning']})"
+            if length > MAX_DRAWN_SYMBOLS:
+                self.state["text"] += f"   (heat map drawn for inputs of up to {MAX_DRAWN_SYMBOLS} symbols only)"
 
     def draw(self):
         """The alignment heat map of the last translation (None after bad input)."""
-        if self.state["weights"] is None:
+        if self.state["weights"] is None or len(self.state["src_tokens"]) > MAX_DRAWN_SYMBOLS:
             return None
         S = len(self.state["src_tokens"])
-        figure, ax = plt.subplots(figsize=(max(4.0, 1.8 + 0.3 * S), 4.0))
+        figure, ax = plt.subplots(figsize=(min(24.0, max(4.0, 1.8 + 0.3 * S)), 4.0))  # at most 24 inches wide
         # the input and its output only: the warning, if any, is in the message line above (in the title it was
         # wider than the figure, cut off at both sides)
         title = f"{self.state['input']}  ->  {self.state['output']}"

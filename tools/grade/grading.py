@@ -15,6 +15,7 @@ import nbformat
 import nbtext
 
 import rnn_attention.exercises as course_checks
+from rnn_attention.exercises.watch import elsewhere
 
 from . import sandbox
 from .channel import Channel, GraderError, WorkerGone
@@ -77,23 +78,51 @@ def grade(path: Path | str, timeout: int = DEFAULT_TIMEOUT, isolation: str = "au
     stem = match_course_notebook(path, [source for _, source in cells])
     exercises = course_exercises(stem) if stem else ()
     report = Report(path, [], [], 0.0, digest=report_digest)
-    snapshot = sandbox.course_files() if mode == "copy" else None
+    snapshot = None
     if mode == "copy":
-        sandbox.preload_course()
+        sandbox.preload_course()  # before the snapshot: importing writes the bytecode caches it covers
+        late = tampered_after_restore()
+        if late:
+            expected = [e.label for e in exercises]
+            return Report(path, [Verdict(label, "unreadable", late) for label in expected], [], 0.0, problem=late)
+        snapshot = sandbox.course_files()
     deadline = time.monotonic() + timeout
     try:
-        with sandbox.Sandbox(cells, [e.function for e in exercises], deadline, mode) as worker:
+        box = sandbox.Sandbox(cells, [e.function for e in exercises], deadline, mode)
+        with box as worker:
             _run(worker, exercises, report)
+            report.limits = box.describe_limits()
     finally:
         if snapshot is not None:
             changed = sandbox.restore_course(snapshot)
             if changed:
                 report.notes.append("the notebook changed the course's files (restored): " + ", ".join(changed))
+            _RESTORED.update(snapshot=snapshot, root=sandbox.ROOT, after=str(path))
     report.seconds = time.perf_counter() - start
     return report
 
 
 MAX_NOTEBOOK_BYTES = 512 * 1024 * 1024
+_RESTORED: dict = {}  # copy mode: the course's files as the last restore left them ("snapshot"), and after whom
+
+
+def tampered_after_restore() -> str:
+    """Copy mode: '' when the course's files are as the last restore left them; else a refusal naming them.
+
+    A notebook's code runs as you in copy mode: anything it left behind (a process that escaped, a scheduled
+    job) can change the checks' files after the restore, and the change would reach the next grading run.
+    The files are restored again, and the grade is refused, so that the batch is graded again (as root).
+    """
+    snapshot = _RESTORED.get("snapshot")
+    if snapshot is None or _RESTORED.get("root") != sandbox.ROOT:  # none yet, or of another course folder
+        return ""
+    changed = sandbox.restore_course(snapshot)
+    if not changed:
+        return ""
+    return (
+        f"refused: the course's files changed after {_RESTORED['after']} was graded and its changes were "
+        f"restored ({', '.join(changed[:5])}); restored again, but grade this batch again, as root"
+    )
 
 
 def read_submission(path: Path) -> tuple[bytes, str]:
@@ -153,7 +182,7 @@ def _run(worker: Channel, exercises: tuple[Exercise, ...], report: Report) -> No
             return worker.call(_name, args)
 
         try:
-            with contextlib.redirect_stdout(io.StringIO()):
+            with contextlib.redirect_stdout(io.StringIO()), elsewhere():  # the worker's Watch sees the student's ops
                 result = getattr(course_checks, exercise.check)(student_function)
         except GraderError as error:
             raise RuntimeError(f"grader error in {exercise.label}: {error}") from None

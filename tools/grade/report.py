@@ -41,6 +41,7 @@ class Report:
     problem: str | None = None  # the notebook could not be (fully) graded: why
     notes: list[str] = field(default_factory=list)  # things a teacher should look at
     digest: str = ""  # sha256 of the submitted file, to point out copies
+    limits: str = ""  # the sandbox's limits as applied (cgroup or rlimits), and its peak memory where known
 
     def count(self, status: str) -> int:
         """How many exercises have this status."""
@@ -141,13 +142,21 @@ def format_report(report: Report, width: int = 70) -> str:
     return "\n".join(lines)
 
 
+def cell(text) -> str:
+    """Student-supplied text for a CSV cell: `shown`, and a leading ' where a spreadsheet would read a formula
+    (a cell starting with = + - @ runs as one in Excel, LibreOffice and Google Sheets: OWASP's CSV injection)."""
+    text = shown(text)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 def write_csv(reports: list[Report], target: Path) -> None:
-    """One row per notebook and exercise: notebook, exercise, status, message (control characters escaped)."""
+    """One row per notebook and exercise: notebook, exercise, status, message (control characters escaped,
+    formulas defused)."""
     with open(target, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["notebook", "exercise", "status", "message"])
         for report in reports:
             if not report.verdicts and report.problem:
-                writer.writerow([shown(report.notebook), "", "unreadable", shown(report.problem)])
+                writer.writerow([cell(report.notebook), "", "unreadable", cell(report.problem)])
             for v in report.verdicts:
-                writer.writerow([shown(report.notebook), shown(v.exercise), v.status, shown(_first_line(v.message))])
+                writer.writerow([cell(report.notebook), cell(v.exercise), v.status, cell(_first_line(v.message))])

@@ -4,12 +4,19 @@ Two isolations:
 
 - "sandbox" (root, Linux, `unshare`): the worker runs in new mount, pid, network and IPC namespaces,
   chrooted into a private root (the OS, the Python install and a fresh copy of the course package,
-  read-only; its own home, /tmp and runs/), as an unused uid without capabilities (worker.py `boot`
-  builds that root from the spec written here);
+  read-only; its own home, /tmp, /dev/shm and runs/, each a size-capped tmpfs), as an unused uid
+  without capabilities (worker.py `boot` builds that root from the spec written here), in a control
+  group of its own (cgroup.py: MEMORY_BYTES of RAM, tmpfs files included, and MAX_PROCESSES tasks)
+  where the machine offers one;
 - "copy": the worker runs as your user on a fresh read-only copy of the package; the grader snapshots
   the course's own files before the notebook (`course_files`) and puts them back after it
   (`restore_course`), and imports every course module first (`preload_course`) so that later edits on
   disk cannot reach its checks.
+
+Limits, both modes: RLIMIT_DATA (MEMORY_BYTES: a huge allocation is a MemoryError in its cell),
+RLIMIT_AS (ADDRESS_BYTES), RLIMIT_FSIZE (FILE_BYTES per file); printed output, stderr and returned values
+are capped by worker.py and channel.py. Copy mode has no cgroup and no tmpfs: its home is on your disk,
+capped per file only.
 
 Either way the worker gets the notebook's code cells and the names of the functions to grade, nothing else
 of the grader's; `Sandbox` hands back the `Channel` to talk to it.
@@ -33,6 +40,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import cgroup
 from .channel import Channel
 
 ROOT = Path(__file__).resolve().parents[2]  # the course: its package is copied for the worker, its files protected
@@ -40,6 +48,10 @@ WORKER = Path(__file__).resolve().with_name("worker.py")
 UID_RANGE = range(61000, 65000)  # the worker's uid: the first of these with no account, no process and no lock
 MAX_PROCESSES = 512  # RLIMIT_NPROC of the sandbox's uid, which no other sandbox shares
 REAP_SECONDS = 10  # how long __exit__ waits for a sandbox's processes to be gone
+MEMORY_BYTES = 3 << 30  # RAM of one sandbox: its processes and its tmpfs files (cgroup); RLIMIT_DATA
+ADDRESS_BYTES = MEMORY_BYTES + (4 << 30)  # RLIMIT_AS: thread stacks and malloc arenas reserve more than they use
+FILE_BYTES = 512 << 20  # RLIMIT_FSIZE: the largest file a notebook may write
+SCRATCH_BYTES = {"home": 512 << 20, "/tmp": 512 << 20, "/dev/shm": 64 << 20, "runs": 512 << 20}  # tmpfs sizes
 
 
 def sandbox_available() -> tuple[bool, str]:
@@ -58,19 +70,40 @@ class Sandbox:
 
     def __init__(self, cells: list[tuple[int, str]], functions: list[str], deadline: float, isolation: str):
         self.cells, self.functions, self.deadline, self.isolation = cells, functions, deadline, isolation
-        self.process = self.uid = self.uid_lock = None
+        self.process = self.uid = self.uid_lock = self.cgroup = None
+        self.limits = ""  # how memory is limited: "cgroup v1", "cgroup v2" or "rlimits (why no cgroup)"
         self.children_before: set[int] = set()
 
     def __enter__(self) -> Channel:
         self.tmp = Path(tempfile.mkdtemp(prefix="grade-"))
+        try:
+            return self._start()
+        except BaseException:  # nothing left behind: the folder, the cgroup, the uid's lock
+            if self.process is not None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+            if self.cgroup is not None:
+                self.cgroup.kill(REAP_SECONDS)
+                self.cgroup.remove()
+            if self.uid_lock is not None:
+                os.close(self.uid_lock)
+            _remove_tree(self.tmp)
+            raise
+
+    def _start(self) -> Channel:
         self._write_files()
         to_worker_r, to_worker = os.pipe()
         from_worker, from_worker_w = os.pipe()
         stderr_r, stderr_w = os.pipe()  # drained by the Channel, which keeps its last lines only
         if self.isolation == "sandbox":
             command, env, cwd = self._sandbox_command(to_worker_r, from_worker_w)
+            self._make_cgroup()
+            start = self.cgroup.join if self.cgroup is not None else None
         else:
+            start = _limit_copy_mode
             command, env, cwd = self._copy_command(to_worker_r, from_worker_w)
+            self.limits = "rlimits (copy mode: no cgroup without root)"
             _become_subreaper()  # a child that leaves the worker's session still ends up ours, to kill
             self.children_before = _children(os.getpid())
         self.process = subprocess.Popen(
@@ -82,11 +115,32 @@ class Sandbox:
             cwd=cwd,
             env=env,
             start_new_session=True,
+            preexec_fn=start,  # in the child before exec: join the cgroup (or set copy mode's rlimits)
         )
         for fd in (to_worker_r, from_worker_w, stderr_w):
             os.close(fd)
         self.channel = Channel(to_worker, from_worker, self.deadline, self._gone_message, stderr_r)
         return self.channel
+
+    def describe_limits(self) -> str:
+        """One line: how this sandbox is limited, and its peak memory where a cgroup measured it."""
+        mb = lambda n: f"{n >> 20} MB"  # noqa: E731
+        text = f"{self.limits}: memory {mb(MEMORY_BYTES)}, file size {mb(FILE_BYTES)}"
+        if self.isolation == "sandbox":
+            text += ", " + ", ".join(f"{name} {mb(size)}" for name, size in SCRATCH_BYTES.items())
+            text += f", {MAX_PROCESSES} tasks"
+        peak = self.cgroup.peak_bytes() if self.cgroup is not None else None
+        return text + (f"; peak memory {mb(peak)}" if peak else "")
+
+    def _make_cgroup(self) -> None:
+        """This sandbox's control group, or the reason there is none (rlimits and tmpfs sizes still apply)."""
+        name = f"{os.getpid()}-{os.path.basename(self.tmp)}"
+        try:
+            self.cgroup = cgroup.Cgroup.create(name, MEMORY_BYTES, MAX_PROCESSES)
+            self.limits = f"cgroup {self.cgroup.version}"
+        except OSError as error:
+            self.cgroup = None
+            self.limits = f"rlimits (no cgroup: {error})"
 
     def _write_files(self) -> None:
         """The worker's folders: course/ (a read-only copy), grade/ (worker and cells, read-only), home/, runs/."""
@@ -110,7 +164,8 @@ class Sandbox:
                     os.chown(os.path.join(dirpath, filename), uid, uid)
         (self.tmp / "root").mkdir()
         home = "/home/student"
-        self._add_checkpoints(self.tmp / "runs")  # mounted on course/runs in the sandbox
+        self._add_checkpoints(self.tmp / "runs")  # copied into the tmpfs on course/runs in the sandbox
+        seeded = sum(path.stat().st_size for path in (self.tmp / "runs").iterdir())
         run = {
             "fd_in": fd_in,
             "fd_out": fd_out,
@@ -125,10 +180,16 @@ class Sandbox:
             "python_paths": _python_paths(),
             "binds": [
                 [str(self.tmp / "course"), "/course", False],
-                [str(self.tmp / "runs"), "/course/runs", True],
                 [str(self.tmp / "grade"), "/grade", False],
-                [str(self.tmp / "home"), home, True],
             ],
+            # writable space: size-capped tmpfs mounts (RAM, counted in the cgroup), never the grading disk
+            "scratch": [
+                [home, SCRATCH_BYTES["home"], None],
+                ["/course/runs", SCRATCH_BYTES["runs"] + seeded, str(self.tmp / "runs")],
+            ],
+            "tmp_bytes": SCRATCH_BYTES["/tmp"],
+            "shm_bytes": SCRATCH_BYTES["/dev/shm"],
+            "rlimits": _rlimits(),
             "cwd": home,
             "worker": "/grade/worker.py",
             "env": _child_env(home, "/course"),
@@ -194,6 +255,11 @@ class Sandbox:
         self.channel.drain_stderr(seconds=1)
         tail = bytes(self.channel.stderr_tail).decode("utf-8", "replace").strip().splitlines()
         last = f": {tail[-1][:300]}" if tail else ""
+        if self.cgroup is not None and self.cgroup.out_of_memory():
+            return (
+                f"the notebook went over the sandbox's memory limit ({MEMORY_BYTES >> 20} MB, its files in "
+                f"/tmp, /dev/shm, home and runs/ included) and was stopped (exit code {code}){last}"
+            )
         return f"the notebook's process ended (exit code {code}) before this check{last}"
 
     def __exit__(self, *exc):
@@ -202,16 +268,38 @@ class Sandbox:
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
             if self.isolation == "sandbox":
+                if self.cgroup is not None:
+                    self.cgroup.kill(REAP_SECONDS)
                 _kill_uid(self.uid)
             else:
                 _kill_new_children(self.children_before)
+        if self.cgroup is not None:
+            self.cgroup.remove()
         if self.uid_lock is not None:
             os.close(self.uid_lock)
         self.channel.close()
-        for dirpath, _dirnames, _ in os.walk(self.tmp):  # the read-only copies must be writable to delete
-            os.chmod(dirpath, 0o755)
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        _remove_tree(self.tmp)
         return False
+
+
+def _remove_tree(folder: Path) -> None:
+    for dirpath, _dirnames, _ in os.walk(folder):  # the read-only copies must be writable to delete
+        os.chmod(dirpath, 0o755)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _rlimits() -> dict[str, int]:
+    """resource.RLIMIT_* name -> limit, for the worker (both modes)."""
+    return {"RLIMIT_DATA": MEMORY_BYTES, "RLIMIT_AS": ADDRESS_BYTES, "RLIMIT_FSIZE": FILE_BYTES}
+
+
+def _limit_copy_mode() -> None:
+    """Copy mode, in the child before exec: memory and file-size rlimits (no cgroup, no tmpfs without root)."""
+    import resource
+
+    for name, limit in _rlimits().items():
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(getattr(resource, name), (limit, limit))
 
 
 def _sandbox_uid() -> int:
@@ -377,20 +465,36 @@ def _child_env(home: str, course: str) -> dict:
 # ------------------------------------------------------------ protecting the course in copy mode
 
 
+_PATTERNS = ("*.py", "*.pyc")  # sources and their bytecode caches: a forged .pyc with the source's stamp is loaded
+
+
 def course_files() -> dict[str, bytes]:
-    """The course's own code, for the copy-mode check after each notebook."""
+    """The course's own code and its bytecode caches, for the copy-mode check after each notebook."""
     files = {}
     for folder in (ROOT / "rnn_attention", ROOT / "tools"):
-        for path in sorted(folder.rglob("*.py")):
-            files[str(path)] = path.read_bytes()
+        for pattern in _PATTERNS:
+            for path in sorted(folder.rglob(pattern)):
+                with contextlib.suppress(OSError):
+                    files[str(path)] = path.read_bytes()
     return files
 
 
 def restore_course(snapshot: dict[str, bytes]) -> list[str]:
-    """Put back any course file that changed or vanished; remove any .py added; list what was wrong."""
+    """Put back any course source that changed or vanished, delete any bytecode cache that changed or was added
+    (Python compiles it again), remove any .py added; list what was wrong (a cache added is not: another
+    process importing a module for the first time adds one). A snapshot of another course folder is refused:
+    nothing is deleted by comparing this course with it."""
+    if not any(Path(name).is_relative_to(ROOT) for name in snapshot):
+        raise ValueError(f"the snapshot is not of the course at {ROOT}")
     changed = []
     for name, data in snapshot.items():
         path = Path(name)
+        if path.suffix == ".pyc":
+            with contextlib.suppress(OSError):
+                if path.read_bytes() != data:
+                    changed.append(str(path.relative_to(ROOT)))
+                    path.unlink()
+            continue
         try:
             same = path.read_bytes() == data
         except OSError:
@@ -402,10 +506,13 @@ def restore_course(snapshot: dict[str, bytes]) -> list[str]:
                 os.chmod(path, 0o644)
             path.write_bytes(data)
     for folder in (ROOT / "rnn_attention", ROOT / "tools"):
-        for path in folder.rglob("*.py"):
-            if str(path) not in snapshot:
-                changed.append(str(path.relative_to(ROOT)))
-                path.unlink()
+        for pattern in _PATTERNS:
+            for path in folder.rglob(pattern):
+                if str(path) not in snapshot:
+                    if path.suffix == ".py":
+                        changed.append(str(path.relative_to(ROOT)))
+                    with contextlib.suppress(OSError):
+                        path.unlink()
     return changed
 
 

@@ -110,15 +110,23 @@ def boot(spec: dict) -> None:
     mount("tmpfs", new + "/dev", "tmpfs", MS_NOSUID, "mode=755")
     for name in ("null", "zero", "full", "random", "urandom"):
         bind("/dev/" + name, "/dev/" + name, writable=True)
-    for path, mode in (("/dev/shm", "1777"), ("/tmp", "1777")):
+    for path, size in (("/dev/shm", spec.get("shm_bytes")), ("/tmp", spec.get("tmp_bytes"))):
         os.makedirs(new + path, exist_ok=True)
-        mount("tmpfs", new + path, "tmpfs", MS_NOSUID | MS_NODEV, f"mode={mode}")
+        mount("tmpfs", new + path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777" + (f",size={size}" if size else ""))
     for path in spec["python_paths"]:  # the interpreter, its standard library, the venv (after /tmp: may lie in it)
         bind(path, path)
     os.makedirs(new + "/proc")
     mount("proc", new + "/proc", "proc", MS_NOSUID | MS_NODEV | 8)  # 8 = MS_NOEXEC; this pid namespace only
-    for source, target, writable in spec["binds"]:  # the course copy, the grader's files, home, runs/
+    for source, target, writable in spec["binds"]:  # the course copy, the grader's files
         bind(source, target, writable)
+    for target, size, seed in spec.get("scratch", []):  # home and runs/: the student's, capped in size
+        os.makedirs(new + target, exist_ok=True)
+        mount("tmpfs", new + target, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=755,uid={uid},gid={gid},size={size}")
+        for name in sorted(os.listdir(seed)) if seed else ():  # the teacher's checkpoints: root's, read-only
+            with open(os.path.join(seed, name), "rb") as source, open(new + target + "/" + name, "wb") as copy:
+                while chunk := source.read(1 << 20):
+                    copy.write(chunk)
+            os.chmod(new + target + "/" + name, 0o444)
 
     os.chroot(new)
     os.chdir(spec["cwd"])
@@ -132,6 +140,8 @@ def boot(spec: dict) -> None:
     import resource
 
     resource.setrlimit(resource.RLIMIT_NPROC, (spec.get("max_processes", 512),) * 2)
+    for name, limit in spec.get("rlimits", {}).items():  # memory (a MemoryError in the cell), file size
+        resource.setrlimit(getattr(resource, name), (limit, limit))
     argv = [spec["python"], "-I", spec["worker"], "run", json.dumps(spec["run"])]
     os.execve(spec["python"], argv, spec["env"])
 
@@ -196,6 +206,22 @@ def _plain(value, torch, depth: int = 0):
     return {"__opaque__": type(value).__name__, "repr": shown}
 
 
+def _watching(args):
+    """The check's watch over this call, when an argument carries one (rnn_attention.exercises.watch), else nothing.
+
+    The watch's torch function mode then sees every torch operation of the call, also on stripped copies of the
+    watched tensors.
+    """
+    import contextlib
+
+    for value in args if isinstance(args, (tuple, list)) else ():
+        watch = getattr(value, "__dict__", {}).get("_watch") if hasattr(value, "__dict__") else None
+        during_call = getattr(watch, "during_call", None)
+        if callable(during_call):
+            return during_call(args)
+    return contextlib.nullcontext()
+
+
 def run(spec: dict) -> None:
     """Execute the code cells, report, then serve calls until told to stop."""
     to_grader, from_grader = spec["fd_out"], spec["fd_in"]
@@ -239,7 +265,7 @@ def run(spec: dict) -> None:
         sys.stdout = sys.stderr = out
         try:
             args = torch.load(io.BytesIO(blob), weights_only=False)  # written by the grader
-            with torch.set_grad_enabled(bool(header.get("grad", True))):
+            with torch.set_grad_enabled(bool(header.get("grad", True))), _watching(args):
                 value = function(*args)
             reply = {"type": "value"}
             buffer = io.BytesIO()
