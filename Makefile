@@ -14,7 +14,7 @@ PORT   ?= 8888
 # JupyterLab refuses to run as root (containers) unless told it may.
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: help lab test data notebooks solutions check-notebooks check-profile figures bench clean-runs site browser-test grade nbgrader reference reference-build
+.PHONY: help lab test data notebooks solutions check-notebooks check-profile figures bench clean-runs site browser-test grade nbgrader reference reference-build hub-test
 
 help:
 	@echo "make lab        set up and open the course in JupyterLab"
@@ -25,6 +25,7 @@ help:
 	@echo "make bench      time loop vs vectorised vs precomputed attention"
 	@echo "make site       render the executed solutions/ as a static web site in _site/"
 	@echo "make browser-test  JupyterLab in headless Chromium: move a widget's slider (needs chromium)"
+	@echo "make hub-test [USERS=10]  JupyterHub load test: USERS throw-away students run notebooks 02-04 (root)"
 	@echo "make grade NB=student.ipynb  grade a student's notebook with the course's checks (sandboxed)"
 	@echo "make nbgrader   write an nbgrader course directory in build/nbgrader (see TEACHING.md)"
 	@echo "make check-profile PROFILE=cpu  run the training notebooks under a profile; fail on a False claim"
@@ -136,3 +137,13 @@ reference: $(STAMP)
 
 reference-build: $(STAMP)
 	$(PY) -m rnn_attention.reference build $(NB)
+
+# Not part of `make test` (needs root, takes minutes): a real JupyterHub 6.1 with configurable-http-proxy on
+# 127.0.0.1, USERS throw-away system users who log in, start their servers and kernels and run notebooks 02-04;
+# everything it creates is removed at the end. Appends the run's numbers to results/hub-load.json (TEACHING.md).
+USERS ?= 10
+hub-test: $(STAMP)
+	@test "$$(id -u)" = 0 || { echo "make hub-test: needs root (it creates throw-away system users)" >&2; exit 2; }
+	bash tools/hub/install.sh $(abspath $(PY))
+	build/hub/venv/bin/python tools/hub/hubload.py --users $(USERS) --course-python $(abspath $(PY)) \
+		--out results/hub-load.json $(if $(NOTE),--note "$(NOTE)")

@@ -864,6 +864,7 @@ def main(argv=None) -> int:
     print(json.dumps({k: v for k, v in run_entry.items() if k != "students"}, indent=1))
     if args.out:
         out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
         data = json.loads(out.read_text()) if out.exists() else {"runs": []}
         data["runs"].append(run_entry)
         out.write_text(json.dumps(data, indent=1) + "\n")
