@@ -1,0 +1,206 @@
+"""The pure pieces of the JupyterHub load test (tools/hub/hubload.py); the run itself is `make hub-test` (root)."""
+
+import importlib.util
+import stat
+import types
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("hubload", ROOT / "tools" / "hub" / "hubload.py")
+hubload = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(hubload)
+
+
+# ------------------------------------------------------------------------------------------ percentile
+
+
+def test_percentile_by_hand():
+    # 5 values: ranks 0..4; p95 sits at rank 3.8, between 40 and 100: 40 + 0.8 * 60 = 88.
+    values = [100, 10, 40, 20, 30]
+    assert hubload.percentile(values, 50) == 30
+    assert hubload.percentile(values, 95) == pytest.approx(88.0)
+    assert hubload.percentile(values, 0) == 10 and hubload.percentile(values, 100) == 100
+
+
+def test_percentile_interpolates_an_even_median():
+    assert hubload.percentile([1, 2, 3, 4], 50) == 2.5
+
+
+def test_percentile_matches_numpy():
+    np = pytest.importorskip("numpy")
+    values = [0.3, 7.1, 0.05, 2.2, 2.2, 9.9, 0.8, 1.4, 3.3, 0.01, 5.5]
+    for q in (5, 25, 50, 90, 95, 99):
+        assert hubload.percentile(values, q) == pytest.approx(float(np.percentile(values, q)))
+
+
+def test_percentile_of_nothing_or_bad_q_is_an_error():
+    with pytest.raises(ValueError, match="no values"):
+        hubload.percentile([], 50)
+    with pytest.raises(ValueError, match="within 0-100, got 120"):
+        hubload.percentile([1.0], 120)
+
+
+def test_summarize_counts_failed_students_and_pools_cells():
+    students = [
+        {"user": "a", "cell_latencies_s": [0.1, 0.2], "kernel_ready_s": [1.0], "first_kernel_s": 5.0},
+        {"user": "b", "cell_latencies_s": [0.3], "kernel_ready_s": [], "error": "TimeoutError: x", "step": "open lab"},
+    ]
+    samples = {"kernel_hwm_mb": {11: 300.0, 12: 350.0}, "kernels_total_peak_mb": 640.0, "load_max": 3.5}
+    out = hubload.summarize(students, samples, users=2)
+    assert out["failures"] == 1 and out["failed_users"][0]["step"] == "open lab"
+    assert out["cells_executed"] == 3 and out["cell_latency_median_s"] == pytest.approx(0.2)
+    assert out["kernel_rss_peak_mb"] == 350.0 and out["kernels_seen"] == 2
+    assert out["time_to_first_kernel_s"]["median"] == 5.0
+
+
+# ------------------------------------------------------------------------------------------ names, config
+
+
+def test_user_names_are_recognisable_and_short():
+    names = hubload.user_names("a1b2c3", 30)
+    assert names[0] == "hlta1b2c3u01" and names[-1] == "hlta1b2c3u30" and len(set(names)) == 30
+    assert all(hubload.USER_RE.match(n) and len(n) <= 32 for n in names)
+    with pytest.raises(ValueError, match="6 hex digits"):
+        hubload.user_names("root", 3)
+    with pytest.raises(ValueError, match="1-999, got 0"):
+        hubload.user_names("a1b2c3", 0)
+
+
+def config(**changes):
+    args = dict(
+        ip="127.0.0.1",
+        port=8000,
+        hub_port=8081,
+        proxy_api_port=8001,
+        proxy_cmd="/x/node_modules/.bin/configurable-http-proxy",
+        users=["hlta1b2c3u01", "hlta1b2c3u02"],
+        password="a-long-password",
+        service_token="t" * 64,
+        course_python="/x/.venv/bin/python",
+        pythonpath=["/x", "/x/build/hub/singleuser-lib"],
+        state_dir="/x/build/hub/run-a1b2c3",
+    )
+    args.update(changes)
+    return hubload.render_config(**args)
+
+
+def test_config_loads_and_says_what_the_brief_asks():
+    text = config(extra_env={"JUPYTER_PATH": "/v/share/jupyter"})
+    namespace = {"c": _Config()}
+    exec(compile(text, "jupyterhub_config.py", "exec"), namespace)
+    c = namespace["c"]
+    assert c.JupyterHub.ip == "127.0.0.1" and c.JupyterHub.hub_ip == "127.0.0.1"
+    assert c.ConfigurableHTTPProxy.api_url == "http://127.0.0.1:8001"
+    assert c.JupyterHub.spawner_class == "localprocess"
+    assert c.JupyterHub.authenticator_class == "shared-password"
+    assert c.Authenticator.allowed_users == {"hlta1b2c3u01", "hlta1b2c3u02"} and c.Authenticator.allow_all is False
+    assert c.Spawner.cmd == ["/x/.venv/bin/python", "-m", "jupyterhub.singleuser"]
+    assert c.Spawner.environment["PYTHONPATH"] == "/x:/x/build/hub/singleuser-lib"
+    assert c.Spawner.environment["JUPYTER_PATH"] == "/v/share/jupyter"
+    assert callable(c.Spawner.environment["COURSE_RUNS_DIR"])
+
+
+class _Config:
+    """c.Section.key = value, as traitlets' config object allows."""
+
+    def __getattr__(self, name):
+        section = types.SimpleNamespace()
+        setattr(self, name, section)
+        return section
+
+
+def test_config_refuses_a_public_address_or_foreign_users():
+    with pytest.raises(ValueError, match="loopback only, got ip='0.0.0.0'"):
+        config(ip="0.0.0.0")
+    with pytest.raises(ValueError, match="not throw-away user names.*'alice'"):
+        config(users=["hlta1b2c3u01", "alice"])
+    with pytest.raises(ValueError, match="at least 8 characters"):
+        config(password="short")
+
+
+def test_config_values_cannot_inject_code():
+    text = config(password="x'; import os; os.system('id'); '")
+    namespace = {"c": _Config()}
+    exec(compile(text, "jupyterhub_config.py", "exec"), namespace)
+    assert namespace["c"].SharedPasswordAuthenticator.user_password == "x'; import os; os.system('id'); '"
+    assert "os" not in namespace
+
+
+# ------------------------------------------------------------------------------------------ cleanup
+
+
+def test_cleanup_plan_removes_everything_in_order():
+    created = {
+        "users": ["hlta1b2c3u01", "hlta1b2c3u02"],
+        "group": "hlta1b2c3",
+        "pids": [4242],
+        "ports": [8000, 8081],
+        "state_dir": "/x/build/hub/run-a1b2c3",
+    }
+    plan = hubload.cleanup_plan(created)
+    actions = [a for a, _ in plan]
+    # Every created thing has its removal.
+    for user in created["users"]:
+        assert ("stop-server", user) in plan and ("kill-user-processes", user) in plan and ("delete-user", user) in plan
+    assert ("stop-process", "4242") in plan and ("delete-group", "hlta1b2c3") in plan
+    assert ("remove-folder", "/x/build/hub/run-a1b2c3") in plan
+    assert ("check-port-closed", "8000") in plan and ("check-port-closed", "8081") in plan
+    # Order: servers, hub, leftover processes, users (userdel refuses a user with processes), group, folder, ports.
+    first = {a: actions.index(a) for a in actions}
+    last = {a: len(actions) - 1 - actions[::-1].index(a) for a in actions}
+    assert last["stop-server"] < first["stop-process"] < first["kill-user-processes"]
+    assert last["kill-user-processes"] < first["delete-user"] and last["delete-user"] < first["delete-group"]
+    assert first["delete-group"] < first["remove-folder"] < first["check-port-closed"]
+
+
+def test_cleanup_plan_of_a_partial_run():
+    # A crash right after the group and one user: only those.
+    plan = hubload.cleanup_plan({"users": ["hlta1b2c3u01"], "group": "hlta1b2c3", "state_dir": None})
+    assert plan == [
+        ("stop-server", "hlta1b2c3u01"),
+        ("kill-user-processes", "hlta1b2c3u01"),
+        ("delete-user", "hlta1b2c3u01"),
+        ("delete-group", "hlta1b2c3"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "created",
+    [
+        {"users": ["root"], "group": "hlta1b2c3"},
+        {"users": ["hlta1b2c3u01", "alice"], "group": None},
+        {"users": ["hlta1b2c3u01"], "group": "students"},
+        {"users": ["hlta1b2c3u01; rm -rf /"], "group": None},
+    ],
+)
+def test_cleanup_plan_refuses_names_it_never_creates(created):
+    with pytest.raises(ValueError, match="refusing to remove names this tool never creates"):
+        hubload.cleanup_plan(created)
+
+
+# ------------------------------------------------------------------------------------------ interpreter
+
+
+def fake_stat(modes):
+    def stat_(path):
+        return types.SimpleNamespace(st_mode=modes.get(str(path), 0o40755))
+
+    return stat_
+
+
+def test_world_reachable_needs_every_folder_above_it():
+    exe = "/root/.pyenv/versions/3.11.7/bin/python3.11"
+    assert hubload.world_reachable(exe, stat=fake_stat({exe: stat.S_IFREG | 0o755}))
+    # pyenv under /root, mode 700: students cannot reach the interpreter.
+    assert not hubload.world_reachable(exe, stat=fake_stat({exe: stat.S_IFREG | 0o755, "/root": 0o40700}))
+    assert not hubload.world_reachable(exe, stat=fake_stat({exe: stat.S_IFREG | 0o750}))
+    with pytest.raises(ValueError, match="absolute path"):
+        hubload.world_reachable("bin/python")
+
+
+def test_shim_pth_line_adds_the_course_site_packages(tmp_path):
+    line = hubload.shim_pth_line("/work/main/.venv/lib/python3.11/site-packages")
+    assert line.startswith("import site; ") and line.endswith("\n")
+    assert "site.addsitedir('/work/main/.venv/lib/python3.11/site-packages')" in line
