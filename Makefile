@@ -142,8 +142,9 @@ reference-build: $(STAMP)
 # 127.0.0.1, USERS throw-away system users who log in, start their servers and kernels and run notebooks 02-04;
 # everything it creates is removed at the end. Appends the run's numbers to results/hub-load.json (TEACHING.md).
 USERS ?= 10
+HUB_OUT ?= results/hub-load.json
 hub-test: $(STAMP)
 	@test "$$(id -u)" = 0 || { echo "make hub-test: needs root (it creates throw-away system users)" >&2; exit 2; }
 	bash tools/hub/install.sh $(abspath $(PY))
 	build/hub/venv/bin/python tools/hub/hubload.py --users $(USERS) --course-python $(abspath $(PY)) \
-		--out results/hub-load.json $(if $(NOTE),--note "$(NOTE)")
+		--out $(HUB_OUT) $(if $(NOTE),--note "$(NOTE)")

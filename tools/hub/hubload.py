@@ -207,6 +207,11 @@ def summarize(students: list[dict], samples: dict, *, users: int) -> dict:
         }
 
     kernel_peaks = samples.get("kernel_hwm_mb", {})
+    by_cell: dict[str, list[float]] = {}
+    for s in students:
+        for stem, index, latency in s.get("cells", []):
+            by_cell.setdefault(f"{stem} cell {index}", []).append(latency)
+    slowest = sorted(by_cell.items(), key=lambda item: -percentile(item[1], 50))[:5]
     return {
         "users": users,
         "failures": len(failed),
@@ -216,6 +221,7 @@ def summarize(students: list[dict], samples: dict, *, users: int) -> dict:
         "cell_latency_median_s": round(percentile(cells, 50), 3) if cells else None,
         "cell_latency_p95_s": round(percentile(cells, 95), 3) if cells else None,
         "cell_latency_max_s": round(max(cells), 3) if cells else None,
+        "slowest_cells_median_s": {name: round(percentile(v, 50), 2) for name, v in slowest},
         "time_to_server_s": stats(servers),
         "time_to_first_kernel_s": stats(first_kernel),
         "kernel_start_s": stats(kernel_waits),
@@ -422,7 +428,7 @@ def student(base: str, user: str, password: str, cells: dict, think_s: float, ce
     import requests
     import websocket
 
-    rec.update(user=user, cell_latencies_s=[], kernel_ready_s=[], cell_errors=0, first_kernel_s=None)
+    rec.update(user=user, cell_latencies_s=[], cells=[], kernel_ready_s=[], cell_errors=0, first_kernel_s=None)
     t0 = time.monotonic()
     s = requests.Session()
     try:
@@ -497,6 +503,7 @@ def student(base: str, user: str, password: str, cells: dict, think_s: float, ce
                     rec["step"] = f"{stem}: cell {i + 1}"
                     latency, error = execute(ws, session_id, code, cell_timeout)
                     rec["cell_latencies_s"].append(latency)
+                    rec["cells"].append([stem, i + 1, round(latency, 3)])
                     if error:
                         rec["cell_errors"] += 1
                         raise RuntimeError(f"cell {i + 1} raised {error[:300]}")
@@ -858,7 +865,11 @@ def main(argv=None) -> int:
     run_entry = {**info, **summary, "cleanup_problems": problems, "wall_s": round(time.monotonic() - t_start, 1)}
     run_entry["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     run_entry["students"] = [
-        {k: (round(v, 2) if isinstance(v, float) else v) for k, v in r.items() if k != "cell_latencies_s"}
+        {
+            k: (round(v, 2) if isinstance(v, float) else v)
+            for k, v in r.items()
+            if k not in ("cell_latencies_s", "cells")
+        }
         for r in records
     ]
     print(json.dumps({k: v for k, v in run_entry.items() if k != "students"}, indent=1))
