@@ -204,3 +204,27 @@ def test_shim_pth_line_adds_the_course_site_packages(tmp_path):
     line = hubload.shim_pth_line("/work/main/.venv/lib/python3.11/site-packages")
     assert line.startswith("import site; ") and line.endswith("\n")
     assert "site.addsitedir('/work/main/.venv/lib/python3.11/site-packages')" in line
+
+
+def test_config_pins_each_student_to_a_cpu_round_robin(monkeypatch):
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    namespace = {"c": _Config()}
+    exec(compile(config(cpus_per_user=1), "jupyterhub_config.py", "exec"), namespace)
+    hook = namespace["c"].Spawner.pre_spawn_hook
+    pinned = []
+    for name in ("hlta1b2c3u01", "hlta1b2c3u02", "hlta1b2c3u03"):
+        spawner = types.SimpleNamespace(
+            user=types.SimpleNamespace(name=name), cmd=["/py", "-m", "jupyterhub.singleuser"]
+        )
+        hook(spawner)
+        assert spawner.cmd[:2] == ["taskset", "--cpu-list"] and spawner.cmd[3:] == [
+            "/py",
+            "-m",
+            "jupyterhub.singleuser",
+        ]
+        pinned.append(spawner.cmd[2])
+    assert pinned == ["0", "1", "0"]
+    # Without the option no hook is set.
+    namespace = {"c": _Config()}
+    exec(compile(config(), "jupyterhub_config.py", "exec"), namespace)
+    assert not hasattr(namespace["c"].Spawner, "pre_spawn_hook")

@@ -87,6 +87,7 @@ def render_config(
     pythonpath: list[str],
     state_dir: str,
     extra_env: dict | None = None,
+    cpus_per_user: int = 0,
     start_timeout: int = 600,
 ) -> str:
     """The jupyterhub_config.py of one run. Every value goes through repr(), so no value can inject code."""
@@ -134,6 +135,18 @@ def render_config(
         "     'scopes': ['admin:servers', 'list:users', 'read:users', 'read:servers']},",
         "]",
     ]
+    if cpus_per_user:
+        # A CPU quota per student, as a hub with cgroup limits gives (LocalProcessSpawner enforces none): the
+        # server, and the kernels it starts, run under `taskset` on cpus_per_user CPUs, round robin by user number.
+        lines += [
+            "import os",
+            "def _pin_cpus(spawner):",
+            "    cpus = sorted(os.sched_getaffinity(0))",
+            "    first = (int(spawner.user.name.rsplit('u', 1)[1]) - 1) * " + repr(cpus_per_user),
+            "    mine = [cpus[(first + k) % len(cpus)] for k in range(" + repr(cpus_per_user) + ")]",
+            "    spawner.cmd = ['taskset', '--cpu-list', ','.join(map(str, mine)), *spawner.cmd]",
+            "c.Spawner.pre_spawn_hook = _pin_cpus",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -740,6 +753,9 @@ def main(argv=None) -> int:
     ap.add_argument("--ramp-s", type=float, default=10.0, help="students arrive spread over this many seconds")
     ap.add_argument("--cell-timeout", type=float, default=600.0)
     ap.add_argument("--note", default="", help="a sentence stored with the run")
+    ap.add_argument(
+        "--cpus-per-user", type=int, default=0, help="pin each student's server and kernels to this many CPUs (taskset)"
+    )
     ap.add_argument("--cleanup-leftovers", action="store_true", help="only remove what crashed runs left behind")
     args = ap.parse_args(argv)
 
@@ -776,6 +792,7 @@ def main(argv=None) -> int:
         "notebooks": list(NOTEBOOKS),
         "think_s": args.think_s,
         "ramp_s": args.ramp_s,
+        "cpus_per_user": args.cpus_per_user or None,
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         "versions": versions(server_python),
         "interpreter": interpreter_note,
@@ -804,6 +821,7 @@ def main(argv=None) -> int:
             extra_env=server_env,
             pythonpath=[str(ROOT), str(HUB_DIR / "singleuser-lib")],
             state_dir=str(state),
+            cpus_per_user=args.cpus_per_user,
         )
         (state / "jupyterhub_config.py").write_text(config)
         hub_log = open(state / "jupyterhub.log", "w")
