@@ -47,12 +47,18 @@ def test_summarize_counts_failed_students_and_pools_cells():
         {"user": "a", "cell_latencies_s": [0.1, 0.2], "kernel_ready_s": [1.0], "first_kernel_s": 5.0},
         {"user": "b", "cell_latencies_s": [0.3], "kernel_ready_s": [], "error": "TimeoutError: x", "step": "open lab"},
     ]
-    samples = {"kernel_hwm_mb": {11: 300.0, 12: 350.0}, "kernels_total_peak_mb": 640.0, "load_max": 3.5}
+    samples = {
+        "kernel_hwm_mb": {11: 300.0, 12: 350.0},
+        "kernels_total_peak_mb": 640.0,
+        "load_max": 3.5,
+        "cpu_s": {(1001, 11): 10.0, (1001, 13): 5.0, (1002, 12): 3.0},  # (uid, pid): a student's server and kernel
+    }
     out = hubload.summarize(students, samples, users=2)
     assert out["failures"] == 1 and out["failed_users"][0]["step"] == "open lab"
     assert out["cells_executed"] == 3 and out["cell_latency_median_s"] == pytest.approx(0.2)
     assert out["kernel_rss_peak_mb"] == 350.0 and out["kernels_seen"] == 2
     assert out["time_to_first_kernel_s"]["median"] == 5.0
+    assert out["cpu_s_per_student"]["max"] == 15.0 and out["cpu_s_per_student"]["median"] == 9.0
 
 
 # ------------------------------------------------------------------------------------------ names, config

@@ -220,6 +220,9 @@ def summarize(students: list[dict], samples: dict, *, users: int) -> dict:
         }
 
     kernel_peaks = samples.get("kernel_hwm_mb", {})
+    cpu_by_user: dict[int, float] = {}
+    for (uid, _pid), seconds in samples.get("cpu_s", {}).items():
+        cpu_by_user[uid] = cpu_by_user.get(uid, 0.0) + seconds
     by_cell: dict[str, list[float]] = {}
     for s in students:
         for stem, index, latency in s.get("cells", []):
@@ -238,6 +241,7 @@ def summarize(students: list[dict], samples: dict, *, users: int) -> dict:
         "time_to_server_s": stats(servers),
         "time_to_first_kernel_s": stats(first_kernel),
         "kernel_start_s": stats(kernel_waits),
+        "cpu_s_per_student": stats(list(cpu_by_user.values())),
         "kernel_rss_peak_mb": round(max(kernel_peaks.values()), 1) if kernel_peaks else None,
         "kernel_rss_median_peak_mb": round(percentile(kernel_peaks.values(), 50), 1) if kernel_peaks else None,
         "kernels_seen": len(kernel_peaks),
@@ -333,6 +337,7 @@ class Monitor(threading.Thread):
             "users_total_peak_mb": 0.0,
             "hub_total_peak_mb": 0.0,
             "load_max": 0.0,
+            "cpu_s": {},  # (uid, pid) -> CPU seconds (user + system) at the last sample
         }
 
     def sample(self) -> None:
@@ -345,6 +350,13 @@ class Monitor(threading.Thread):
             except (FileNotFoundError, ProcessLookupError):
                 continue
             rss = kb(status.get("VmRSS", ""))
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+                uid = int(status.get("Uid", "0").split()[0])
+                s["cpu_s"][(uid, pid)] = ticks / os.sysconf("SC_CLK_TCK")
+            except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+                pass
             users_total += rss
             if b"ipykernel" in cmdline:
                 kernels += rss
