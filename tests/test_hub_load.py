@@ -234,3 +234,25 @@ def test_config_pins_each_student_to_a_cpu_round_robin(monkeypatch):
     namespace = {"c": _Config()}
     exec(compile(config(), "jupyterhub_config.py", "exec"), namespace)
     assert not hasattr(namespace["c"].Spawner, "pre_spawn_hook")
+
+
+def test_cleanup_plan_removes_cgroups_children_first_and_refuses_others():
+    created = {
+        "users": ["hlta1b2c3u01"],
+        "group": "hlta1b2c3",
+        "cgroups": ["/sys/fs/cgroup/cpu/hlta1b2c3", "/sys/fs/cgroup/cpu/hlta1b2c3/hlta1b2c3u01"],
+    }
+    plan = hubload.cleanup_plan(created)
+    cgroups = [arg for action, arg in plan if action == "remove-cgroup"]
+    assert cgroups == ["/sys/fs/cgroup/cpu/hlta1b2c3/hlta1b2c3u01", "/sys/fs/cgroup/cpu/hlta1b2c3"]
+    assert [a for a, _ in plan].index("remove-cgroup") > [a for a, _ in plan].index("kill-user-processes")
+    with pytest.raises(ValueError, match="cgroups this tool never creates"):
+        hubload.cleanup_plan({"users": [], "cgroups": ["/sys/fs/cgroup/cpu"]})
+
+
+def test_config_with_a_cpu_quota_moves_each_server_into_its_cgroup():
+    text = config(cgroup_parent="/sys/fs/cgroup/cpu/hlta1b2c3")
+    assert "class QuotaSpawner(LocalProcessSpawner)" in text and "c.JupyterHub.spawner_class = QuotaSpawner" in text
+    assert "'/sys/fs/cgroup/cpu/hlta1b2c3' + '/' + self.user.name + '/cgroup.procs'" in text
+    with pytest.raises(ValueError, match="not a cgroup this tool creates"):
+        config(cgroup_parent="/sys/fs/cgroup/cpu")

@@ -44,6 +44,7 @@ HUB_DIR = ROOT / "build" / "hub"
 NOTEBOOKS = ("02_alignment_scores", "03_softmax", "04_context_vector")
 USER_RE = re.compile(r"^hlt[0-9a-f]{6}u\d{2,3}$")  # the only names this tool ever creates or removes
 GROUP_RE = re.compile(r"^hlt[0-9a-f]{6}$")
+CGROUP_RE = re.compile(r"^/sys/fs/cgroup/cpu/hlt[0-9a-f]{6}(/hlt[0-9a-f]{6}u\d{2,3})?$")
 MARKER = "hub load test, remove me"  # the GECOS field of every user it creates
 
 
@@ -88,6 +89,7 @@ def render_config(
     state_dir: str,
     extra_env: dict | None = None,
     cpus_per_user: int = 0,
+    cgroup_parent: str | None = None,
     start_timeout: int = 600,
 ) -> str:
     """The jupyterhub_config.py of one run. Every value goes through repr(), so no value can inject code."""
@@ -147,6 +149,21 @@ def render_config(
             "    spawner.cmd = ['taskset', '--cpu-list', ','.join(map(str, mine)), *spawner.cmd]",
             "c.Spawner.pre_spawn_hook = _pin_cpus",
         ]
+    if cgroup_parent:
+        # A CPU quota per student (cgroup v1 CFS, one folder per user made by the test): the hub, as root, moves
+        # each server into its user's folder as soon as it starts; the kernels it starts later inherit it.
+        if not CGROUP_RE.match(cgroup_parent):
+            raise ValueError(f"not a cgroup this tool creates: {cgroup_parent!r}")
+        lines += [
+            "from jupyterhub.spawner import LocalProcessSpawner",
+            "class QuotaSpawner(LocalProcessSpawner):",
+            "    async def start(self):",
+            "        started = await super().start()",
+            f"        with open({cgroup_parent!r} + '/' + self.user.name + '/cgroup.procs', 'w') as f:",
+            "            f.write(str(self.pid))",
+            "        return started",
+            "c.JupyterHub.spawner_class = QuotaSpawner",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -193,6 +210,12 @@ def cleanup_plan(created: dict) -> list[tuple[str, str]]:
         plan.append(("kill-user-processes", user))
     for user in users:
         plan.append(("delete-user", user))  # userdel --remove: the home too
+    cgroups = list(created.get("cgroups", []))
+    bad = [g for g in cgroups if not CGROUP_RE.match(g)]
+    if bad:
+        raise ValueError(f"refusing to remove cgroups this tool never creates: {bad}")
+    for folder in sorted(cgroups, key=len, reverse=True):  # a user's folder before its parent
+        plan.append(("remove-cgroup", folder))
     if group:
         plan.append(("delete-group", group))
     if created.get("state_dir"):
@@ -241,6 +264,15 @@ def summarize(students: list[dict], samples: dict, *, users: int) -> dict:
         "time_to_server_s": stats(servers),
         "time_to_first_kernel_s": stats(first_kernel),
         "kernel_start_s": stats(kernel_waits),
+        "kernel_torch_threads": sorted(
+            {
+                f"{k['torch_threads']} torch threads on {k['cpus']} CPUs of its affinity"
+                for s in students
+                for k in s.get("kernels", [])
+                if "torch_threads" in k
+            }
+        ),
+        "kernel_packages": sorted({k["package"] for s in students for k in s.get("kernels", []) if "package" in k}),
         "cpu_s_per_student": stats(list(cpu_by_user.values())),
         "kernel_rss_peak_mb": round(max(kernel_peaks.values()), 1) if kernel_peaks else None,
         "kernel_rss_median_peak_mb": round(percentile(kernel_peaks.values(), 50), 1) if kernel_peaks else None,
@@ -578,6 +610,25 @@ def create_users(created: dict, path: Path, users: list[str], group: str, soluti
         run(["chown", "-R", f"{user}:{group}", str(home)])
 
 
+def make_cgroups(created: dict, path: Path, run_id: str, users: list[str], cpus: float) -> str:
+    """/sys/fs/cgroup/cpu/hlt<run>/<user>, each with cpu.cfs_quota_us = cpus x the period (cgroup v1 only)."""
+    root = Path("/sys/fs/cgroup/cpu")
+    if not (root / "cpu.cfs_quota_us").exists():
+        raise SystemExit(
+            "hub-test: --cpu-quota needs the cgroup v1 cpu controller at /sys/fs/cgroup/cpu (this machine has "
+            "none; cgroup v2 is not supported by this option yet)"
+        )
+    parent = root / f"hlt{run_id}"
+    for folder in [parent, *(parent / u for u in users)]:
+        created["cgroups"].append(str(folder))
+        record(created, path)
+        folder.mkdir()
+        period = int((folder / "cpu.cfs_period_us").read_text())
+        if folder != parent:
+            (folder / "cpu.cfs_quota_us").write_text(str(int(cpus * period)))
+    return str(parent)
+
+
 def stop_servers(base: str, token: str, users: list[str]) -> None:
     """DELETE every server at once (one at a time took over 2 minutes for 30), then wait until none is left."""
     import requests
@@ -654,6 +705,13 @@ def cleanup(created: dict, base: str | None = None, token: str | None = None) ->
                 r = run(["groupdel", arg], check=False)
                 if r.returncode:
                     problems.append(f"groupdel {arg}: {r.stderr.strip()}")
+        elif action == "remove-cgroup":
+            try:
+                os.rmdir(arg)  # a cgroup folder goes with rmdir once no process is in it
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                problems.append(f"cgroup {arg}: {exc}")
         elif action == "remove-folder":
             shutil.rmtree(arg, ignore_errors=True)
         elif action == "check-port-closed":
@@ -766,6 +824,12 @@ def main(argv=None) -> int:
     ap.add_argument("--cell-timeout", type=float, default=600.0)
     ap.add_argument("--note", default="", help="a sentence stored with the run")
     ap.add_argument(
+        "--cpu-quota",
+        type=float,
+        default=0.0,
+        help="give each student a cgroup v1 CPU quota of this many CPUs (cpu.cfs_quota_us), as a hub with limits does",
+    )
+    ap.add_argument(
         "--cpus-per-user", type=int, default=0, help="pin each student's server and kernels to this many CPUs (taskset)"
     )
     ap.add_argument("--cleanup-leftovers", action="store_true", help="only remove what crashed runs left behind")
@@ -790,7 +854,15 @@ def main(argv=None) -> int:
     state = HUB_DIR / f"run-{run_id}"
     state.mkdir(parents=True, mode=0o700)
     created_path = state / "created.json"
-    created = {"run_id": run_id, "users": [], "group": None, "pids": [], "ports": [], "state_dir": str(state)}
+    created = {
+        "run_id": run_id,
+        "users": [],
+        "group": None,
+        "cgroups": [],
+        "pids": [],
+        "ports": [],
+        "state_dir": str(state),
+    }
     record(created, created_path)
     password = secrets.token_urlsafe(18)
     token = secrets.token_hex(32)
@@ -805,6 +877,7 @@ def main(argv=None) -> int:
         "think_s": args.think_s,
         "ramp_s": args.ramp_s,
         "cpus_per_user": args.cpus_per_user or None,
+        "cpu_quota_per_user": args.cpu_quota or None,
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         "versions": versions(server_python),
         "interpreter": interpreter_note,
@@ -822,6 +895,10 @@ def main(argv=None) -> int:
     try:
         create_users(created, created_path, users, group, ROOT / "solutions")
         log(f"created group {group} and {len(users)} users ({time.monotonic() - t_start:.0f} s)")
+        cgroup_parent = None
+        if args.cpu_quota:
+            cgroup_parent = make_cgroups(created, created_path, run_id, users, args.cpu_quota)
+            log(f"each student's server runs in a cgroup with a quota of {args.cpu_quota} CPU ({cgroup_parent})")
         config = render_config(
             ip="127.0.0.1",
             **ports,
@@ -834,6 +911,7 @@ def main(argv=None) -> int:
             pythonpath=[str(ROOT), str(HUB_DIR / "singleuser-lib")],
             state_dir=str(state),
             cpus_per_user=args.cpus_per_user,
+            cgroup_parent=cgroup_parent,
         )
         (state / "jupyterhub_config.py").write_text(config)
         hub_log = open(state / "jupyterhub.log", "w")
