@@ -256,3 +256,89 @@ def test_config_with_a_cpu_quota_moves_each_server_into_its_cgroup():
     assert "'/sys/fs/cgroup/cpu/hlta1b2c3' + '/' + self.user.name + '/cgroup.procs'" in text
     with pytest.raises(ValueError, match="not a cgroup this tool creates"):
         config(cgroup_parent="/sys/fs/cgroup/cpu")
+
+
+# ------------------------------------------------------------------------------------------ the stored runs
+
+
+def stored_runs():
+    import json
+
+    return json.loads((ROOT / "results" / "hub-load.json").read_text())["runs"]
+
+
+def plain(n):
+    """The last stored run with n students and no CPU limit per student."""
+    runs = [r for r in stored_runs() if r["N"] == n and not r.get("cpus_per_user") and not r.get("cpu_quota_per_user")]
+    assert runs, f"results/hub-load.json has no run with N = {n}: run `make hub-test USERS={n}` as root"
+    return runs[-1]
+
+
+def test_stored_runs_have_the_fields_the_docs_quote():
+    for run in stored_runs():
+        for key in ("date", "machine", "N", "users", "failures", "cell_latency_p95_s", "kernel_rss_peak_mb"):
+            assert key in run, f"run of {run.get('date')} lacks {key}"
+        assert run["users"] == run["N"] and run["cleanup_problems"] == []
+
+
+def test_ten_students_ran_without_a_failure():
+    assert plain(10)["failures"] == 0
+
+
+@pytest.mark.parametrize("doc", ["README.md", "TEACHING.md"])
+def test_docs_quote_the_stored_runs(doc):
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    for n in (10, 30):
+        run = plain(n)
+        assert f"{run['cell_latency_p95_s']:.1f} s" in text, f"{doc} does not quote N = {n}'s p95 cell latency"
+        assert f"{run['kernel_rss_peak_mb']:.0f} MB" in text, f"{doc} does not quote N = {n}'s peak kernel memory"
+
+
+# ------------------------------------------------------------------------------------------ reconnecting
+
+
+class _Closed(Exception):
+    pass
+
+
+def fake_websocket(closes_before_reply: int):
+    """A websocket module whose server closes the connection `closes_before_reply` times, then answers."""
+    import json
+
+    state = {"connections": 0}
+
+    class Conn:
+        def __init__(self):
+            state["connections"] += 1
+            self.number = state["connections"]
+
+        def send(self, text):
+            self.msg_id = json.loads(text)["header"]["msg_id"]
+
+        def recv(self):
+            if self.number <= closes_before_reply:
+                raise _Closed("Connection to remote host was lost.")
+            return json.dumps({"header": {"msg_type": "kernel_info_reply"}, "parent_header": {"msg_id": self.msg_id}})
+
+        def close(self):
+            pass
+
+    module = types.SimpleNamespace(
+        WebSocketConnectionClosedException=_Closed, create_connection=lambda *a, **k: Conn(), state=state
+    )
+    return module
+
+
+def test_a_closed_kernel_websocket_is_reopened_and_counted():
+    ws_module = fake_websocket(closes_before_reply=2)
+    rec = {"user": "hlta1b2c3u01"}
+    ws = hubload.connect_kernel(ws_module, "ws://x", "c=1", "s", rec)
+    assert ws is not None and rec["reconnects"] == 2 and ws_module.state["connections"] == 3
+
+
+def test_a_kernel_that_never_answers_fails_after_the_last_try():
+    ws_module = fake_websocket(closes_before_reply=99)
+    rec = {"user": "hlta1b2c3u01"}
+    with pytest.raises(_Closed):
+        hubload.connect_kernel(ws_module, "ws://x", "c=1", "s", rec)
+    assert ws_module.state["connections"] == hubload.KERNEL_CONNECT_TRIES

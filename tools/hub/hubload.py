@@ -257,6 +257,7 @@ def summarize(students: list[dict], samples: dict, *, users: int) -> dict:
         "failed_users": [{"user": s["user"], "step": s.get("step"), "error": s["error"]} for s in failed],
         "cells_executed": len(cells),
         "cell_errors": sum(s.get("cell_errors", 0) for s in students),
+        "kernel_reconnects": sum(s.get("reconnects", 0) for s in students),
         "cell_latency_median_s": round(percentile(cells, 50), 3) if cells else None,
         "cell_latency_p95_s": round(percentile(cells, 95), 3) if cells else None,
         "cell_latency_max_s": round(max(cells), 3) if cells else None,
@@ -480,6 +481,34 @@ def kernel_message(msg_type: str, session_id: str, msg_id: str, channel: str, co
     }
 
 
+KERNEL_CONNECT_TRIES = 3  # JupyterLab, too, reconnects a kernel whose websocket the server closed
+
+
+def connect_kernel(websocket, ws_url: str, cookie_header: str, session_id: str, rec: dict):
+    """Open the kernel's websocket and wait for its kernel_info reply: the kernel runs.
+
+    jupyter_server closes the websocket when a kernel has not answered within its kernel_info_timeout (60 s), as
+    happens on an overloaded machine; JupyterLab then reconnects, and so does this, up to KERNEL_CONNECT_TRIES
+    times. Each reconnection is counted in rec["reconnects"] and reported.
+    """
+    for attempt in range(1, KERNEL_CONNECT_TRIES + 1):
+        ws = websocket.create_connection(ws_url, header=[f"Cookie: {cookie_header}"], suppress_origin=True, timeout=300)
+        try:
+            msg_id = uuid.uuid4().hex
+            ws.send(json.dumps(kernel_message("kernel_info_request", session_id, msg_id, "shell", {})))
+            while True:
+                msg = json.loads(ws.recv())
+                if msg["header"]["msg_type"] == "kernel_info_reply" and msg["parent_header"].get("msg_id") == msg_id:
+                    return ws
+        except (websocket.WebSocketConnectionClosedException, ConnectionResetError):
+            ws.close()
+            if attempt == KERNEL_CONNECT_TRIES:
+                raise
+            rec["reconnects"] = rec.get("reconnects", 0) + 1
+            log(f"{rec['user']}: the server closed the kernel's websocket before the kernel answered; reconnecting")
+    raise AssertionError("unreachable")
+
+
 def student(base: str, user: str, password: str, cells: dict, think_s: float, cell_timeout: float, rec: dict):
     """One student's visit; fills `rec` (times, latencies, the failing step and its error)."""
     import requests
@@ -538,20 +567,8 @@ def student(base: str, user: str, password: str, cells: dict, think_s: float, ce
             sess = r.json()
             kid, session_id = sess["kernel"]["id"], uuid.uuid4().hex
             ws_url = base.replace("http", "ws", 1) + f"/user/{user}/api/kernels/{kid}/channels?session_id={session_id}"
-            ws = websocket.create_connection(
-                ws_url, header=[f"Cookie: {cookie_header}"], suppress_origin=True, timeout=300
-            )
+            ws = connect_kernel(websocket, ws_url, cookie_header, session_id, rec)
             try:
-                # The kernel runs when it answers kernel_info (as JupyterLab waits for it).
-                msg_id = uuid.uuid4().hex
-                ws.send(json.dumps(kernel_message("kernel_info_request", session_id, msg_id, "shell", {})))
-                while True:
-                    msg = json.loads(ws.recv())
-                    if (
-                        msg["header"]["msg_type"] == "kernel_info_reply"
-                        and msg["parent_header"].get("msg_id") == msg_id
-                    ):
-                        break
                 ready = time.monotonic() - k0
                 rec["kernel_ready_s"].append(ready)
                 if rec["first_kernel_s"] is None:
@@ -835,6 +852,10 @@ def main(argv=None) -> int:
     ap.add_argument("--cleanup-leftovers", action="store_true", help="only remove what crashed runs left behind")
     args = ap.parse_args(argv)
 
+    def interrupted(signum, frame):  # `kill` (SIGTERM) cleans up as Ctrl-C does
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupted)
     if os.geteuid() != 0:
         print("hub-test: needs root (it creates system users and runs their servers as them)", file=sys.stderr)
         return 2
