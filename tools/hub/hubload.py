@@ -641,7 +641,11 @@ def make_cgroups(created: dict, path: Path, run_id: str, users: list[str], cpus:
         record(created, path)
         folder.mkdir()
         period = int((folder / "cpu.cfs_period_us").read_text())
-        if folder != parent:
+        if folder == parent:
+            # The class's folder competes with every other process of the machine as ONE task of weight 1024
+            # (cgroup v1 shares): without this, 30 students together got the CPU share of a single process.
+            (folder / "cpu.shares").write_text(str(1024 * len(users)))
+        else:
             (folder / "cpu.cfs_quota_us").write_text(str(int(cpus * period)))
     return str(parent)
 
