@@ -45,7 +45,13 @@ NOTEBOOKS = ("02_alignment_scores", "03_softmax", "04_context_vector")
 USER_RE = re.compile(r"^hlt[0-9a-f]{6}u\d{2,3}$")  # the only names this tool ever creates or removes
 GROUP_RE = re.compile(r"^hlt[0-9a-f]{6}$")
 CGROUP_RE = re.compile(r"^/sys/fs/cgroup/cpu/hlt[0-9a-f]{6}(/hlt[0-9a-f]{6}u\d{2,3})?$")
-MARKER = "hub load test, remove me"  # the GECOS field of every user it creates
+MARKER = "hub load test, remove me"
+ABOUT = (
+    "JupyterHub load test runs (make hub-test, tools/hub/hubload.py): N throw-away students each log in, start a "
+    "server and run notebooks 02-04 cell by cell through their own kernels. Times in seconds, memory in MB (RSS; a "
+    "kernel's peak is its VmHWM). 'failures' counts students who did not finish every cell. See the README, "
+    "'JupyterHub load test', and TEACHING.md, 'How many students one hub holds'."
+)  # the GECOS field of every user it creates
 
 
 # ----------------------------------------------------------------------------------------- pure pieces
@@ -1017,7 +1023,7 @@ def main(argv=None) -> int:
     if args.out:
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        data = json.loads(out.read_text()) if out.exists() else {"runs": []}
+        data = json.loads(out.read_text()) if out.exists() else {"about": ABOUT, "runs": []}
         data["runs"].append(run_entry)
         out.write_text(json.dumps(data, indent=1) + "\n")
         log(f"appended to {out}")
