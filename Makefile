@@ -25,13 +25,13 @@ help:
 	@echo "make bench      time loop vs vectorised vs precomputed attention"
 	@echo "make site       render the executed solutions/ as a static web site in _site/"
 	@echo "make browser-test  JupyterLab in headless Chromium: move a widget's slider (needs chromium)"
-	@echo "make hub-test [USERS=10]  JupyterHub load test: USERS throw-away students run notebooks 02-04 (root)"
 	@echo "make grade NB=student.ipynb  grade a student's notebook with the course's checks (sandboxed)"
 	@echo "make nbgrader   write an nbgrader course directory in build/nbgrader (see TEACHING.md)"
 	@echo "make check-profile PROFILE=cpu  run the training notebooks under a profile; fail on a False claim"
 	@echo "make figures    rewrite the README's table of figures from the stored results"
 	@echo "make reference  retrain every reference model from scratch; fail when one differs from reference/manifest.json"
 	@echo "make reference-build [NB='08 10']  retrain reference models and write them into reference/ (maintainers)"
+	@echo "make hub-test [USERS=10]  JupyterHub load test: USERS throw-away students run notebooks 02-04 (root)"
 
 # pip stays the version the venv ships: `pip install --upgrade pip` fetched whatever pip was newest on every new
 # install. Only a pip too old to install a pyproject.toml project in editable mode (before 21.3, as in
