@@ -14,7 +14,7 @@ PORT   ?= 8888
 # JupyterLab refuses to run as root (containers) unless told it may.
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: help lab test data notebooks solutions check-notebooks check-profile figures bench clean-runs site browser-test grade nbgrader reference reference-build
+.PHONY: help lab test data notebooks solutions check-notebooks check-profile figures bench clean-runs site browser-test grade nbgrader reference reference-build hub-test
 
 help:
 	@echo "make lab        set up and open the course in JupyterLab"
@@ -31,6 +31,7 @@ help:
 	@echo "make figures    rewrite the README's table of figures from the stored results"
 	@echo "make reference  retrain every reference model from scratch; fail when one differs from reference/manifest.json"
 	@echo "make reference-build [NB='08 10']  retrain reference models and write them into reference/ (maintainers)"
+	@echo "make hub-test [USERS=10]  JupyterHub load test: USERS throw-away students run notebooks 02-04 (root)"
 
 # pip stays the version the venv ships: `pip install --upgrade pip` fetched whatever pip was newest on every new
 # install. Only a pip too old to install a pyproject.toml project in editable mode (before 21.3, as in
@@ -136,3 +137,14 @@ reference: $(STAMP)
 
 reference-build: $(STAMP)
 	$(PY) -m rnn_attention.reference build $(NB)
+
+# Not part of `make test` (needs root, takes minutes): a real JupyterHub 6.1 with configurable-http-proxy on
+# 127.0.0.1, USERS throw-away system users who log in, start their servers and kernels and run notebooks 02-04;
+# everything it creates is removed at the end. Appends the run's numbers to results/hub-load.json (TEACHING.md).
+USERS ?= 10
+HUB_OUT ?= results/hub-load.json
+hub-test: $(STAMP)
+	@test "$$(id -u)" = 0 || { echo "make hub-test: needs root (it creates throw-away system users)" >&2; exit 2; }
+	bash tools/hub/install.sh $(abspath $(PY))
+	build/hub/venv/bin/python tools/hub/hubload.py --users $(USERS) --course-python $(abspath $(PY)) \
+		--out $(HUB_OUT) $(if $(NOTE),--note "$(NOTE)")
