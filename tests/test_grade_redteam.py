@@ -1,5 +1,6 @@
 """tools/grade against the attacks of the 2026-12 reliability review: each test is named after its row there."""
 
+import contextlib
 import csv
 import os
 import re
@@ -396,3 +397,48 @@ def test_row_12_a_sandbox_that_fails_to_start_leaves_no_folder_behind(monkeypatc
         with grade.sandbox.Sandbox([[0, "pass"]], [], time.monotonic() + 60, "copy"):
             pass
     assert set(Path(tempfile.gettempdir()).glob("grade-*")) <= before
+
+
+@needs_sandbox
+def test_a_grader_killed_with_sigkill_takes_its_sandbox_with_it(tmp_path):
+    """kill -9 of the grader (a teacher's Ctrl-\\, an OOM kill) must not leave the student's code running."""
+    import psutil
+
+    notebook = tmp_path / "spins.ipynb"
+    spin = "import ctypes\nctypes.CDLL(None).prctl(15, b'spinning-cell', 0, 0, 0)\nwhile True:\n    pass"
+    nbformat.write(_with_cell(SOLVED, spin, first=True), notebook)  # PR_SET_NAME: the host sees it spin
+    grader = subprocess.Popen(
+        [sys.executable, str(ROOT / "tools" / "grade"), str(notebook), "--timeout", "300"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        workers = []
+        while time.monotonic() < deadline and not workers:
+            time.sleep(0.5)
+            family = psutil.Process(grader.pid).children(recursive=True)
+            workers = [p for p in family if _cmdline(p) and p.name() == "spinning-cell"]
+        assert workers, "the grader never started the notebook's first cell"
+        family = psutil.Process(grader.pid).children(recursive=True)
+    finally:
+        grader.kill()
+        grader.wait()
+    alive = family
+    deadline = time.monotonic() + 15
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.5)
+        alive = [p for p in alive if _cmdline(p)]  # a zombie or a finished process has none
+    left = [_cmdline(p)[:3] for p in alive]
+    for process in alive:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+    assert not alive, f"processes of the sandbox outlived the grader: {left}"
+
+
+def _cmdline(process) -> list[str]:
+    import psutil
+
+    try:
+        return process.cmdline() if process.status() != psutil.STATUS_ZOMBIE else []
+    except psutil.Error:
+        return []

@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import fcntl
+import functools
 import importlib
 import json
 import os
@@ -115,7 +116,9 @@ class Sandbox:
             cwd=cwd,
             env=env,
             start_new_session=True,
-            preexec_fn=start,  # in the child before exec: join the cgroup (or set copy mode's rlimits)
+            # in the child before exec: die with the grader (a grader killed with -9 left its sandbox running),
+            # then join the cgroup (or set copy mode's rlimits)
+            preexec_fn=functools.partial(_die_with_parent, then=start),
         )
         for fd in (to_worker_r, from_worker_w, stderr_w):
             os.close(fd)
@@ -291,6 +294,21 @@ def _remove_tree(folder: Path) -> None:
 def _rlimits() -> dict[str, int]:
     """resource.RLIMIT_* name -> limit, for the worker (both modes)."""
     return {"RLIMIT_DATA": MEMORY_BYTES, "RLIMIT_AS": ADDRESS_BYTES, "RLIMIT_FSIZE": FILE_BYTES}
+
+
+def _die_with_parent(then=None) -> None:
+    """In the child before exec: SIGKILL it when the grader that started it dies (prctl PR_SET_PDEATHSIG).
+
+    `unshare --kill-child` passes the same death on to the sandbox's pid 1, and with it the whole pid namespace.
+    The grader starts sandboxes from its main thread only (the signal follows the thread that forked).
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the grader died before the prctl: no signal will come
+            os._exit(1)
+    if then is not None:
+        then()
 
 
 def _limit_copy_mode() -> None:

@@ -135,6 +135,10 @@ def boot(spec: dict) -> None:
     os.setresuid(uid, uid, uid)
     if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS: no setuid binary gives root back
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS)")
+    # PR_SET_PDEATHSIG again: `unshare --kill-child` set it, but changing the uid cleared it. With it, the death of
+    # unshare (which dies with the grader) kills this process, the namespace's pid 1, and so every process in it.
+    if libc.prctl(1, 9, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG)")
     if os.getuid() == 0 or os.geteuid() == 0:
         raise RuntimeError("could not drop root")
     import resource
