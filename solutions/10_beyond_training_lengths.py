@@ -11,20 +11,23 @@
 #
 # *The weights are computed, so one model runs on every length. Whether it **works** on a length it never saw is a measurement: train on short inputs, test on longer ones, and separate where the model looks from when it stops.*
 #
-# **Time:** about 35 minutes. The 16 trained models (4 decoders, 2 tests, 2 seeds) are the course's reference models: they load in seconds, and measuring them takes about 3 minutes on a 2-core CPU. Training your own (`COURSE_TRAIN=1`) takes about 19 minutes on a 2-core CPU, two models at a time, one per core (measured: 2,246 s of training).
+# **Time:** about 40 minutes. The 20 trained models (4 decoders, 2 tests, 2 seeds; and 2 levers on the second test, 2 seeds) are the course's reference models: they load in seconds, and measuring them takes about MEASURE_MINUTES minutes on a 2-core CPU (the time is printed in section 5). Training your own (`COURSE_TRAIN=1`) takes about TRAIN_MINUTES minutes on a 2-core CPU, two models at a time, one per core (measured: TRAIN_SECONDS s of training, printed in section 5).
 #
 # **Questions**
 # - A model trained on numbers of at most 60 characters is given one of 100. It runs. Does it work?
 # - A model trained on inputs of one, two or three dates is given eight. What does it write?
 # - Is the failure *where it looks* or *when it stops*? How can we tell them apart?
 # - Does location-aware attention (Chorowski et al. 2015), which knows where it looked a step ago, extrapolate?
+# - What does a model write *in order*, when it does not write each date in its place?
+# - Two levers: features of everything already covered, and an encoder whose states do not know where the end is. Does either make it extrapolate?
 #
 # **Learning goals.** After this notebook you can
 # 1. say the difference between "runs on any length" and "works on any length", and measure the second;
 # 2. compute the location features $f_i = F * \alpha_{i-1}$ of location-aware attention for any length, and count its parameters;
 # 3. separate the stopping decision from the alignment with oracle-length decoding (EOS forbidden until the target's length);
-# 4. score outputs per item (per date, per group of digits) instead of all or nothing;
-# 5. read a measurement over seeds: mean, min-max band, and what a claim needs from the spread.
+# 4. score outputs per item (per date, per group of digits) instead of all or nothing, and in order (the longest common subsequence of dates), and read which input date each output date copies;
+# 5. read a measurement over seeds: mean, min-max band, and what a claim needs from the spread;
+# 6. keep a comparison fair: hold the output length fixed when the question is the input length.
 #
 # **You need:** notebook 08 (accuracy by length, the three decoders, location weights), notebook 06 (training with `load_or_train`), notebook 03 (masking before the softmax).
 
@@ -32,6 +35,8 @@
 # ## 1. Set-up
 
 # %% tags=["nbval-ignore-output"]
+from collections import Counter
+
 import matplotlib.pyplot as plt
 import torch
 
@@ -43,6 +48,10 @@ from rnn_attention.evaluate import forbid_eos as package_forbid_eos
 from rnn_attention.exercises import check_forbid_eos, check_item_accuracy, check_location_features
 from rnn_attention.experiments.extrapolation import (
     KINDS,
+    LEVER_WIDTH,
+    LEVERS,
+    LONGER_BUCKETS,
+    date_jumps,
     experiment_configs,
     format_tables,
     longer_splits,
@@ -63,6 +72,10 @@ SETTINGS = settings()  # the seeds, training budgets and test sizes (the same in
 #
 # **Longer sources.** The numbers task of notebook 08, but the models only see sources of at most $L$ characters in training.
 # The test split keeps every length, up to 111 characters: almost twice $L$.
+#
+# One trap first. A longer number word usually means a longer number: the longest sources all write 9-digit numbers, and a 9-digit target is rare among the short training sources (the cell below counts them).
+# So "accuracy past $L$" would mix two questions: can the model *read* a longer input, and can it *write* an output longer than it usually wrote?
+# We keep this test, but answer the first question the way notebook 08 (section 5) does: **at a fixed number of digits**. Seven-digit targets are common in training and occur at every source length from 31 to 95 characters, so comparing them across source lengths changes only the input. (Notebook 11 asks the length question again on copy and reverse, where an output is exactly as long as its input.)
 
 # %%
 L = SETTINGS["train_max_len"]
@@ -75,6 +88,11 @@ print(f"test: {len(numbers_test)} numbers, sources of {min(len(s) for s, _ in nu
       f"{sum(len(s) > L for s, _ in numbers_test)} of them longer than any training source")
 for source, target in sorted(numbers_test, key=lambda pair: len(pair[0]))[-2:]:
     print(f"  {len(source)} characters: {source} -> {target}")
+train_digits = Counter(len(t) for _, t in short["train"])
+print("training targets by number of digits:", dict(sorted(train_digits.items())))
+for lo, hi in LONGER_BUCKETS:
+    in_bucket = Counter(len(t) for s, t in numbers_test if lo <= len(s) <= hi)
+    print(f"  test sources of {lo:3d}-{hi:3d} characters, targets by digits: {dict(sorted(in_bucket.items()))}")
 
 # %% [markdown]
 # **Repeated inputs.** Chorowski et al. (2015) tested their speech recogniser on utterances glued together, ten times longer than any in training.
@@ -167,13 +185,14 @@ for kind, cfg in configs.items():
 # $$\hat y_{i+1} = \arg\max_{y \ne \mathrm{EOS}} p(y \mid \hat y_{\le i}, x) \quad \text{while } i < n, \qquad \hat y_{n+1} = \mathrm{EOS}.$$
 #
 # Forbidding a token is the masking trick of notebook 03: give its logit the lowest float, so it never wins the argmax and its softmax weight is 0.
-# A pencil example: logits $(0.5, 3.0)$ for (a digit, EOS) at step 1 of a target of length 2: EOS is forbidden, so the digit wins.
+# A pencil example: four tokens with logits $(0.1, 0.2, 3.0, 0.5)$, EOS the third (id 2), at step 1 of a target of length 2. EOS has the largest logit, but it is forbidden, so the argmax moves to the next largest, token 3 (logit 0.5).
 
 # %%
 EOS = 2  # Vocab.EOS, the same id in every vocabulary
 logits = torch.tensor([[0.1, 0.2, 3.0, 0.5]])  # (B=1, V=4): EOS (id 2) would win
 changed = package_forbid_eos(logits, step=1, min_lengths=torch.tensor([2]))
 print("before:", logits.argmax(-1).item(), " after:", changed.argmax(-1).item(), " EOS logit:", changed[0, EOS].item())
+assert logits.argmax(-1).item() == EOS and changed.argmax(-1).item() == 3  # the pencil example
 
 # %% [markdown]
 # **Exercise 10.2.** Write `forbid_eos(logits, step, min_lengths, eos_idx=2)`: `logits` $(B, V)$, `step` the number of tokens already written, `min_lengths` $(B,)$ the length each sentence must reach.
@@ -220,7 +239,7 @@ check_item_accuracy(item_accuracy)
 # %% [markdown]
 # ## 5. The measurement
 #
-# `run_extrapolation` loads (or trains) the four decoders on both tests, with both seeds, and measures them: exact match (mean and min-max over seeds), per-item accuracy, and per-item accuracy with oracle length; for repeated dates also how many dates the model wrote.
+# `run_extrapolation` loads (or trains) the four decoders on both tests, with both seeds, and measures them: exact match (mean and min-max over seeds), per-item accuracy, and per-item accuracy with oracle length; for numbers also exact match at each number of digits; for repeated dates also how many dates the model wrote and the order-aware scores of section 7. It also loads the two levers of section 9 and measures them on the repeated dates.
 # `location_aware_window` is the location-aware model again, decoded with a window: $\alpha_i$ may only cover positions within 40 characters of the median of $\alpha_{i-1}$ (section 8).
 # It loads the course's reference models, trained to convergence by the course's code (1,000 steps each, the same recipe on every device).
 # With `COURSE_TRAIN=1` it trains your own, several at once, one process per CPU core (at most 4), as notebook 08 does; `COURSE_TRAIN_WORKERS` sets how many.
@@ -228,10 +247,12 @@ check_item_accuracy(item_accuracy)
 # %% tags=["nbval-ignore-output"]
 results, runs = run_extrapolation(return_runs=True)
 for test in runs:
-    for kind in KINDS:
+    for kind in runs[test]:
         info = runs[test][kind][0].info
         print(f"{test:>8}/{kind:<15} steps {info['steps']} of {info['steps_planned']}, "
               f"{sum(run.info['seconds'] for run in runs[test][kind]):.0f} s for {len(runs[test][kind])} seeds")
+print(f"training time of all {sum(len(r) for t in runs.values() for r in t.values())} models: "
+      f"{sum(results['train_seconds'].values()):.0f} s; loading and measuring them took {results['seconds']:.0f} s")
 
 # %% [markdown]
 # Every number below comes from these runs: the same seeds and step counts give the same tables on every run.
@@ -296,7 +317,41 @@ claim("with oracle length, additive's per-group accuracy on 81-95 is still 0.4 b
 
 # %% [markdown]
 # Every decoder runs on the 100-character numbers: the weights are computed for every position. None of them *works* there.
-# In the training range every decoder that weighs positions is nearly perfect (0.99 exact match; no attention gets 0.75), and past it every one falls off. Forcing the right length does not rescue the content-based models: with oracle length their per-group accuracy on long sources stays far below the training range. So it is not only the stopping decision: they get the groups of a longer number wrong. (One caution: the longest numbers also have 9 digits, and a 9-digit target is rare among the short training sources, so "reading a longer number" and "writing a number longer than the usual" are mixed here; notebook 08 separates them at a fixed target length.)
+# In the training range every decoder that weighs positions is nearly perfect (0.99 exact match; no attention gets 0.75), and past it every one falls off. Forcing the right length does not rescue the content-based models: with oracle length their per-group accuracy on long sources stays far below the training range.
+#
+# But these curves mix the two questions of section 2: past $L$ the targets also get longer. Hold the number of digits fixed. The same measurement, on the 7-digit targets only (and the 8-digit ones, rarer in training), at every source length where there are at least 20 of them:
+
+# %%
+MIN_PAIRS = 20  # a bucket's rate from fewer pairs is too noisy to read
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
+for ax, digits in zip(axes, (7, 8)):
+    ax.axvspan(0, L, color="0.9", label="training range")
+    for kind in KINDS:
+        rows = [r for r in results["longer"][kind] if r["n_by_digits"].get(digits, 0) >= MIN_PAIRS]
+        ax.plot([middle(r) for r in rows], [r["exact_match_by_digits_mean"][digits] for r in rows],
+                marker=STYLE[kind][1], color=STYLE[kind][0], label=kind)
+    ax.set_title(f"exact match, {digits}-digit targets only ({train_digits[digits]} in training)")
+    ax.set_xlabel("source length (characters, bucket middle)")
+    ax.set_ylim(0, 1.02)
+axes[0].legend(loc="lower left", fontsize=7)
+fig.tight_layout()
+print(f"exact match at a fixed number of digits (mean over seeds; n in brackets; buckets with >= {MIN_PAIRS} pairs):")
+for digits in (7, 8):
+    for kind in KINDS:
+        cells = [f"{r['lo']}-{r['hi']}: {r['exact_match_by_digits_mean'][digits]:.2f} ({r['n_by_digits'][digits]})"
+                 for r in results["longer"][kind] if r["n_by_digits"].get(digits, 0) >= MIN_PAIRS]
+        print(f"  {digits} digits, {kind:>15}: " + ", ".join(cells))
+
+# %%
+at7 = {kind: {(r["lo"], r["hi"]): r["exact_match_by_digits_mean"].get(7) for r in results["longer"][kind]}
+       for kind in KINDS}
+for kind in ("additive", "location_aware"):
+    claim(f"at exactly 7 digits, {kind} loses at least FIXED_DROP exact match from 31-60 to 71-80 characters",
+          at7[kind][IN_RANGE] - at7[kind][(71, 80)] >= FIXED_DROP)
+
+# %% [markdown]
+# FIXED_PROSE
+#
 # The location model, with no weight at all past position $L$, cannot read the end of a long number, where the units are. Compare its two per-group columns, and the content-based model's with oracle length:
 
 # %%
