@@ -365,7 +365,7 @@ claim("with oracle length, the location model gets more groups right than additi
 
 # %% [markdown]
 # Where the oracle column is much higher, the location model read the leading groups (millions, thousands: words near the start, inside its $L$ positions) and then stopped or went wrong where it could not see; told the length, it puts those groups in their place, and then it is ahead of the content-based model. Its failure is where it *cannot* look, and its stopping decision.
-# Why? Nothing in the score $v_a^\top \tanh(W_a s_{i-1} + U_a h_j)$ depends on $T_x$, but the *states* do: a GRU that has read 100 characters is in states it never reached in training, both the encoder's $h_j$ and the decoder's $s_{i-1}$, and the score network was never trained on them.
+# Why do the content-based models fail on longer sources? Nothing in the score $v_a^\top \tanh(W_a s_{i-1} + U_a h_j)$ depends on $T_x$. A likely reason, a **hypothesis** this section does not test, is the *states*: a GRU that has read 100 characters may be in states it never reached in training, both the encoder's $h_j$ and the decoder's $s_{i-1}$, and the score network was never trained on them. (The location model reads the same out-of-range states and, told the length, does better at 81-95 characters, so the states cannot be the whole story.) Section 9 tests one version of it on the repeated dates: an encoder whose states see only a few characters.
 
 # %% [markdown]
 # ## 7. More dates than in training
@@ -426,9 +426,55 @@ claim("at k = 5 with oracle length, the location weights get the first date righ
       places[0] - places[-1] >= 0.2)
 
 # %% [markdown]
-# Even when it must go on writing, a content-based model does not write "the next date". It writes the *last* date well, and the dates in the middle badly: in training, "the last date" was always the one with no ` ; ` after it, and the bidirectional encoder's states $h_j$ carry that (the backward GRU has read what follows $j$).
-# The content of $h_j$ includes *how far from the end* a date is, so content-based scores can find "the last date" at any $k$, and "the second date" only for the $k$ they were trained on.
-# The location weights fail the other way round: their best date is the *first*, whose positions every training input had; the last date of a long input sits at positions few or no training inputs reached.
+# ### In place, or in order?
+#
+# The per-place score compares output date $p$ with target date $p$. It cannot see a shift: if a model skips date 2 and then writes dates 3 and 4 in order, every one of them sits one place early and counts as wrong.
+# Two order-aware scores see it:
+# - **in-order recall**: the longest common subsequence (LCS) of the output's dates and the target's, divided by $k$: how many dates the output writes in the right order, gaps allowed;
+# - **which input date each output date copies**: for output date $p$, the number $q$ of the target date it equals (0 if none).
+#
+# Pencil example: target `A;B;C;D`, output `X;C;D;D`. Per place only date 4 is right: $1/4$. In order, `C;D` is a common subsequence of length 2: $2/4$. The copies are $(0, 3, 4, 4)$. In-order recall is never below the per-place score, since the dates right in their place are already a common subsequence.
+
+# %%
+from rnn_attention.evaluate import item_accuracy as package_item_accuracy  # noqa: E402
+from rnn_attention.items import copied_from, in_order_recall  # noqa: E402
+
+print("per place:", package_item_accuracy("X;C;D;D", "A;B;C;D"), " in order:", in_order_recall("X;C;D;D", "A;B;C;D"),
+      " copies:", copied_from("X;C;D;D", "A;B;C;D"))
+
+# %% [markdown]
+# The two scores side by side, with oracle length, for every $k$ past the training range (mean over seeds):
+
+# %%
+SHOWN = ("additive", "location", "location_aware")
+print(f"{'k':>3} " + " ".join(f"{kind + ': place / order':>32}" for kind in SHOWN))
+for k in beyond:
+    print(f"{k:>3} " + " ".join(f"{by_k[kind][k]['oracle_item_accuracy_mean']:>23.2f} / "
+                                f"{by_k[kind][k]['oracle_in_order_recall_mean']:.2f}" for kind in SHOWN))
+
+# %% [markdown]
+# And which input date each output date copies, at $k = 4$ and $k = 5$: the fraction of the 200 outputs whose date $p$ (a row) equals input date $q$ (a column; "none" if it equals no input date), mean over seeds. The diagonal is the per-place score.
+
+# %%
+def print_copy_table(kind, k):
+    """Rows: output date p; columns: none, input date 1..k; cells: fraction of outputs (mean over seeds)."""
+    row = by_k[kind][k]
+    print(f"{kind}, k = {k}: " + "  ".join(f"{'none' if q == 0 else f'date {q}':>6}" for q in range(k + 1)))
+    for p, cells in enumerate(row["oracle_copy_table_mean"], start=1):
+        print(f"{'':>{len(kind) + 4}}out {p}  " + "  ".join(f"{c:6.2f}" for c in cells))
+    for seed, (pattern, share) in zip(SETTINGS["seeds"], row["oracle_top_pattern_per_seed"]):
+        print(f"{'':>{len(kind) + 4}}seed {seed}: the most common copies {tuple(pattern)} in {share:.0%} of the outputs")
+
+
+for kind in ("additive", "location_aware", "location"):
+    for k in (4, 5):
+        print_copy_table(kind, k)
+
+# %%
+ORDER_CLAIMS
+
+# %% [markdown]
+# ORDER_PROSE
 #
 # The heat maps of one $k = 4$ input, decoded with oracle length (columns: source characters, the dashed lines between the source dates; rows: output characters).
 # Of the 45 output rows, each panel shows the 16 this section reads: the four year digits of each output date.
@@ -476,6 +522,22 @@ fig.tight_layout()
 # Its features $f_{ij}$ let a score say "just to the right of where I looked", a rule that holds at every $k$.
 # Here it does hardly better than content alone (the claims below). It *can* use $f_{ij}$, but in training it does not have to: the content of $h_j$ already tells a date's place among three, so nothing pushes the learned score to rely on "where I looked", and the content cue is what changes past the training range.
 #
+# Our setting is also unlike Chorowski's. Speech alignments move a little to the right at every step, and their filters are wide (ESPnet's replica of their model uses filters 201 frames wide). Here the filters are $r$ = 11 characters wide, so $f_{ij}$ sees 5 characters either side of where the attention was; and the alignment of dates crosses and jumps. After writing date $p$ (its day comes last in the ISO form) the attention must jump from the day of input date $p$ to the year of input date $p + 1$. How far is that? Counted on the test inputs, $k$ = 2 to 8:
+
+# %%
+r = runs["repeated"]["location_aware"][0].cfg.location_kernel_size
+jumps = sorted(date_jumps([pair for k in tests if k >= 2 for pair in tests[k]]))
+median_jump, p90_jump = jumps[len(jumps) // 2], jumps[int(0.9 * len(jumps))]
+print(f"the location-aware filters are r = {r} characters wide: they see {r // 2} characters either side")
+print(f"{len(jumps)} jumps from a date's day to the next date's year: median {median_jump}, 90th percentile "
+      f"{p90_jump}, shortest {jumps[0]}, longest {jumps[-1]} characters; {sum(j > 40 for j in jumps) / len(jumps):.1%} "
+      f"longer than 40")
+claim(f"every jump from a date's day to the next date's year is longer than the {r // 2} characters the filters see",
+      jumps[0] > r // 2)
+
+# %% [markdown]
+# So $f_{ij}$ is zero at every position the attention must move to next: the 11-wide filters can say "just beside where I looked", never "the next date". Whatever the model learned about the next date, it learned from content. (Section 9 widens the filters.)
+#
 # Their section 2.3 proposes to constrain the attention further. We try **windowing**: $\alpha_i$ may only cover positions within 40 characters of the median of $\alpha_{i-1}$ (enough for the year-to-day jump inside one date, up to 38 characters), computed on the same checkpoints by masking before the softmax.
 
 # %%
@@ -492,12 +554,92 @@ claim("the window does not rescue it: oracle per-date accuracy below 0.3 for k >
       all(by_k["location_aware_window"][k]["oracle_item_accuracy_mean"] < 0.3 for k in late))
 
 # %% [markdown]
-# So on this task, with these budgets, **nothing here extrapolates the count of dates**.
-# That is the lesson, and it is a measured one. Computed weights make a model *applicable* to every length; they do not make it *right* on lengths it never saw. What it does there depends on what its scores can tell apart (content, position, where it looked last) and on the stopping decision it learned from the training lengths.
-# What would make it extrapolate is left open here; questions 2 and 3 below point where to look.
+# The window does change one thing: how many dates the model writes when it decides itself when to stop (the fourth panel of section 7).
+
+# %%
+for kind in ("location_aware", "location_aware_window"):
+    print(f"{kind:>22}: dates written (free decoding, mean over seeds) at k = " +
+          ", ".join(f"{k}: {by_k[kind][k]['items_out_mean']:.1f}" for k in beyond))
+WINDOW_CLAIMS
 
 # %% [markdown]
-# ## 9. Explore the results
+# WINDOW_PROSE
+#
+# So on this task, with these decoders, **nothing so far extrapolates the count of dates**. Computed weights make a model *applicable* to every length; they do not make it *right* on lengths it never saw. What it does there depends on what its scores can tell apart (content, position, where it looked last) and on the stopping decision it learned from the training lengths.
+# The next section pulls two levers this section points to.
+
+# %% [markdown]
+# ## 9. Pulling the levers
+#
+# Sections 7 and 8 point at two causes. Each suggests a lever; we pull them one after the other, on the repeated dates, and measure. (A third lever, training without the EOS token so that nothing has to learn *when* to stop, is measured in notebook 11, which also shows a decoder that does extrapolate.)
+#
+# **(c) Coverage and wide filters.** Tacotron 2 (Shen et al. 2018) gives location-sensitive attention a second input channel: the *cumulative* weights $\alpha_1 + \dots + \alpha_{i-1}$, everything already read. Then
+#
+# $$f_i = F * [\alpha_{i-1};\ \textstyle\sum_{i' < i} \alpha_{i'}], \qquad F \text{ of shape } (k, 2, r),$$
+#
+# and "the first year to the right of what is already covered" is a rule with no length in it. We widen the filters to $r$ = LEVER_WIDTH, so that every jump measured in section 8 (at most 60 characters) lies inside them. Everything else is the location-aware model of section 8.
+#
+# **(b) A local encoder**, on top of (c). The bidirectional GRU lets $h_j$ know how far it is from the end of the input, which section 7 blames. A convolution over a few characters does not: $h_j = \tanh(W_2\, \mathrm{relu}(W_1 * E x)_j + b_2)$ with $W_1$ 9 characters wide, so the same few characters give the same state wherever they sit. The decoder must then find "the next date" from where it looked (the location features), since every date looks alike.
+#
+# In code these are two fields of the configuration (`location_coverage=True, location_kernel_size=LEVER_WIDTH` and `encoder="conv"`); the models are trained exactly as the others (1,000 steps, both seeds) and loaded in section 5. Their parameters, and what the coverage features look like by hand, with one filter that weighs the cumulative channel by 10:
+
+# %%
+print("the levers:", {name: changes for name, changes in LEVERS.items()})
+for name in LEVERS:
+    model = runs["levers"][name][0].model
+    print(f"{name:>15}: encoder {type(model.encoder).__name__:>10}, attention {count_parameters(model.decoder.attention)} "
+          f"parameters (F: {tuple(model.decoder.attention.F.weight.shape)}), whole model {count_parameters(model)}")
+cov = LocationAwareKind(query_size=4, key_size=6, attn_size=5, filters=1, kernel_size=3, coverage=True)
+with torch.no_grad():
+    cov.F.weight.copy_(torch.tensor([[[1.0, 2.0, 3.0], [0.0, 10.0, 0.0]]]))  # (k=1, 2 channels, r=3)
+covered = torch.tensor([[1.0, 1.0, 1.0, 0.0, 0.0]])  # positions 1-3 already read
+print("f_i =", cov.location_features(prev, covered)[0, :, 0].tolist(), "(the single-channel (0, 3, 2, 1, 0) + 10 x covered)")
+
+# %% [markdown]
+# The measurement: exact match, per-date accuracy and in-order recall with oracle length, and dates written, for the location-aware model of section 8 and the two levers (mean over seeds, min-max in brackets where it matters).
+
+# %%
+LEVER_ROWS = {"location_aware": by_k["location_aware"],
+              **{name: {row["k"]: row for row in rows} for name, rows in results["levers"].items()}}
+print(f"{'':>15} {'k':>3} {'exact [min-max]':>17} {'per date':>9} {'in order':>9} {'dates written':>14}")
+for name, rows in LEVER_ROWS.items():
+    for k, row in rows.items():
+        print(f"{name:>15} {k:>3} {row['exact_match_mean']:6.2f} [{row['exact_match_min']:.2f}-{row['exact_match_max']:.2f}]"
+              f" {row['oracle_item_accuracy_mean']:9.2f} {row['oracle_in_order_recall_mean']:9.2f}"
+              f" {row['items_out_mean']:14.1f}")
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(15, 3.8))
+LEVER_STYLE = {"additive": ("tab:blue", "o"), "location_aware": ("tab:green", "D"),
+               "coverage": ("tab:brown", "P"), "local_coverage": ("black", "*")}
+shown = {"additive": by_k["additive"], **LEVER_ROWS}
+for ax, (key, title) in zip(axes, [("oracle_item_accuracy", "per-date accuracy, oracle length"),
+                                   ("oracle_in_order_recall", "in-order recall, oracle length"),
+                                   ("items_out", "dates written (mean)")]):
+    ax.axvspan(0.5, max(SETTINGS["train_counts"]) + 0.5, color="0.9", label="training range")
+    for name, rows in shown.items():
+        ks = sorted(rows)
+        ax.plot(ks, [rows[k][f"{key}_mean"] for k in ks], marker=LEVER_STYLE[name][1], color=LEVER_STYLE[name][0],
+                label=name)
+        if f"{key}_min" in rows[ks[0]]:
+            ax.fill_between(ks, [rows[k][f"{key}_min"] for k in ks], [rows[k][f"{key}_max"] for k in ks],
+                            color=LEVER_STYLE[name][0], alpha=0.15, linewidth=0)
+    ax.set_xlabel("dates in the input, k")
+    ax.set_title(title)
+    if key != "items_out":
+        ax.set_ylim(0, 1.02)
+axes[2].plot([1, 8], [1, 8], color="black", linestyle=":", label="as many as in the input")
+axes[2].legend(loc="upper left", fontsize=7)
+fig.tight_layout()
+
+# %%
+LEVER_CLAIMS
+
+# %% [markdown]
+# LEVER_PROSE
+
+# %% [markdown]
+# ## 10. Explore the results
 #
 # The widget reads the results above (no training, no model): move the test count $k$; choose what to measure. The training range is shaded; the right panel compares the decoders at the chosen $k$.
 
@@ -532,7 +674,7 @@ for test, key, point in (("longer", (96, 111), "96-111 characters"), ("repeated"
                oracle_item_accuracy_beyond=round(rows[key]["oracle_item_accuracy_mean"], 3), beyond=point)
 
 # %% [markdown]
-# ## 10. The answer to the question, in full
+# ## 11. The answer to the question, in full
 #
 # The question of the course was how there can be a weight for every input position when the length changes. Notebooks 02-05 answered: the weights $\alpha_{ij}$ are not parameters; a scoring network of fixed size computes one per position, and a softmax normalises however many there are. That is why **one model runs on every length**, including lengths it never saw.
 #
@@ -543,7 +685,7 @@ for test, key, point in (("longer", (96, 111), "96-111 characters"), ("repeated"
 # What decides it is what the scores can tell apart (the content of $h_j$, which here carries how far from the end a date is; the position, up to $L$; where the attention was a step ago) and the stopping decision, learned from the training lengths. "Any length" is a property of the computation, not of what was learned.
 
 # %% [markdown]
-# ## 11. Questions to think about
+# ## 12. Questions to think about
 #
 # 1. The location model of the longer test has $L = 60$ outputs. What exactly does it do with the 61st character of a source? Which of its failures is *hard* and which *soft*?
 # 2. Train on $k \in \{1, \dots, 5\}$ instead (`repeated_splits((1, 2, 3, 4, 5), ...)` and `load_or_train(cfg, splits=...)`). Where do you expect the edge to be, and does per-place accuracy at $k = 7$ still show "first and last right, middle wrong"?
@@ -561,7 +703,9 @@ for test, key, point in (("longer", (96, 111), "96-111 characters"), ("repeated"
 # ## References
 #
 # - J. Chorowski, D. Bahdanau, D. Serdyuk, K. Cho, Y. Bengio (2015). *Attention-Based Models for Speech Recognition.* NeurIPS. arXiv:1506.07503. (Location-aware attention, section 2.2; sharpening, smoothing and windowing, section 2.3; repeated utterances.)
-# - B. Newman, J. Hewitt, P. Liang, C. D. Manning (2020). *The EOS Decision and Length Extrapolation.* BlackboxNLP. arXiv:2010.07174. (Oracle-length decoding.)
+# - B. Newman, J. Hewitt, P. Liang, C. D. Manning (2020). *The EOS Decision and Length Extrapolation.* BlackboxNLP. arXiv:2010.07174. (Oracle-length decoding; training without EOS, measured in notebook 11.)
+# - J. Shen, R. Pang, R. J. Weiss et al. (2018). *Natural TTS Synthesis by Conditioning WaveNet on Mel Spectrogram Predictions* (Tacotron 2). ICASSP. arXiv:1712.05884. (Location-sensitive attention with cumulative weights, section 2.2.)
+# - S. Watanabe, T. Hori, S. Karita et al. (2018). *ESPnet: End-to-End Speech Processing Toolkit.* Interspeech. arXiv:1804.00015. (Its `AttLoc` location-aware attention, filters 2 x 100 + 1 wide by default.)
 # - D. Bahdanau, K. Cho, Y. Bengio (2015). *Neural Machine Translation by Jointly Learning to Align and Translate.* ICLR. arXiv:1409.0473.
 # - M.-T. Luong, H. Pham, C. D. Manning (2015). *Effective Approaches to Attention-based Neural Machine Translation.* EMNLP. arXiv:1508.04025. (The location-based score.)
 # - PyTorch documentation: [`torch.nn.functional.conv1d`](https://pytorch.org/docs/stable/generated/torch.nn.functional.conv1d.html).
