@@ -36,7 +36,7 @@ REPEATED_KEYS = {
 def tiny_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("runs")
     result, runs = run_extrapolation(
-        "ci", out, verbose=False, return_runs=True, setting_changes=TINY_SETTINGS, **TINY_MODEL
+        "ci", out, verbose=False, return_runs=True, setting_changes=TINY_SETTINGS, levers=True, **TINY_MODEL
     )
     return out, result, runs
 
@@ -70,7 +70,7 @@ def test_every_model_trains_once_then_loads(tiny_run):
     assert all(run.info["steps"] == 2 for test in TESTS for kind in KINDS for run in runs[test][kind])
     assert set(runs["levers"]) == set(extrapolation.LEVERS) and all(len(r) == 2 for r in runs["levers"].values())
     again, runs_again = run_extrapolation(
-        "ci", out, verbose=False, return_runs=True, setting_changes=TINY_SETTINGS, **TINY_MODEL
+        "ci", out, verbose=False, return_runs=True, setting_changes=TINY_SETTINGS, levers=True, **TINY_MODEL
     )
     assert all(run.loaded for test in runs_again for kind in runs_again[test] for run in runs_again[test][kind])
     assert again["repeated"] == result["repeated"] and again["longer"] == result["longer"]

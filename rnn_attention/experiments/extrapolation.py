@@ -81,6 +81,7 @@ LONGER_BUCKETS = ((2, 30), (31, 60), (61, 70), (71, 80), (81, 95), (96, 111))
 # see every jump to the next date (at most 60 characters either side); (b) on top of it, a local encoder
 # whose h_j reads 9 characters, so that no state knows how far it is from the end.
 LEVER_WIDTH = 121
+LEVERS_SHOWN = False  # whether notebook 10 measures the levers (run_extrapolation(levers=True)) and ships them
 LEVERS = {
     "coverage": dict(attention="location_aware", location_coverage=True, location_kernel_size=LEVER_WIDTH),
     "local_coverage": dict(
@@ -178,8 +179,11 @@ def lever_configs(profile: str | None = None, setting_changes=None, **overrides)
     }
 
 
-def training_jobs(profile: str | None = None, data_dir=None) -> list[tuple]:
-    """[(TrainConfig, splits)] of every model both tests and the levers train: what notebook 10 loads or trains."""
+def training_jobs(profile: str | None = None, data_dir=None, levers: bool | None = None) -> list[tuple]:
+    """[(TrainConfig, splits)] of every model both tests (and, if levers, the levers) train: what notebook 10 loads.
+
+    levers=None: LEVERS_SHOWN, whether notebook 10 shows the levers (and so needs their reference models).
+    """
     s = settings(profile)
     extra = {"data_dir": str(data_dir)} if data_dir is not None else {}
     data = {
@@ -188,6 +192,8 @@ def training_jobs(profile: str | None = None, data_dir=None) -> list[tuple]:
     }
     configs = {test: experiment_configs(s["profile"], test, **extra) for test in data}
     jobs = [(cfg, data[test]) for test in configs for cfgs in configs[test].values() for cfg in cfgs]
+    if not (LEVERS_SHOWN if levers is None else levers):
+        return jobs
     return jobs + [(cfg, data["repeated"]) for cfgs in lever_configs(s["profile"], **extra).values() for cfg in cfgs]
 
 
@@ -325,7 +331,7 @@ def run_extrapolation(
     return_runs: bool = False,
     setting_changes: dict | None = None,
     workers: int | None = None,
-    levers: bool = True,
+    levers: bool = False,
     **overrides,
 ):
     """Train (or load) every model of both tests and measure them; the result dict (and the runs, if asked).
@@ -345,10 +351,11 @@ def run_extrapolation(
         "train_counts": list(s["train_counts"]),
         "longer": {},
         "repeated": {},
-        "levers": {},
         "train_seconds": {},
     }
-    runs: dict = {"longer": {}, "repeated": {}, "levers": {}}
+    runs: dict = {"longer": {}, "repeated": {}}
+    if levers:
+        result["levers"], runs["levers"] = {}, {}
     configs = {
         test: experiment_configs(s["profile"], test, setting_changes, **extra) for test in ("longer", "repeated")
     }
