@@ -11,7 +11,7 @@
 #
 # *The weights are computed, so one model runs on every length. Whether it **works** on a length it never saw is a measurement: train on short inputs, test on longer ones, and separate where the model looks from when it stops.*
 #
-# **Time:** about 40 minutes. The 16 trained models (4 decoders, 2 tests, 2 seeds) are the course's reference models: they load in seconds, and measuring them takes a few minutes on a 2-core CPU (section 5 prints how long it took in this run). Training your own (`COURSE_TRAIN=1`) takes about 19 minutes on an idle 2-core CPU, two models at a time, one per core (2,246 s of training in all, printed in section 5).
+# **Time:** about 40 minutes. The 16 trained models (4 decoders, 2 tests, 2 seeds) are the course's reference models: they load in seconds, and measuring them takes a few minutes on a 2-core CPU (section 5 prints how long it took in this run). Training your own (`COURSE_TRAIN=1`) takes about 19 minutes on an idle 2-core CPU, two models at a time, one per core (2,245 s of training in all, printed in section 5).
 #
 # **Questions**
 # - A model trained on numbers of at most 60 characters is given one of 100. It runs. Does it work?
