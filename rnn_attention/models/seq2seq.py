@@ -21,9 +21,8 @@ from ..data.vocab import Vocab
 from ..masking import lengths_to_mask
 from .beam import beam_search
 from .decoder import Decoder
-from .encoder import Encoder
+from .encoder import Encoder, build_encoder
 from .kinds import build_attention, config_value
-from .local_encoder import ConvEncoder
 
 __all__ = ["Seq2Seq", "build_model", "count_parameters", "DECODERS"]
 
@@ -118,13 +117,7 @@ def build_model(src_vocab_size: int, tgt_vocab_size: int, cfg) -> Seq2Seq:
         raise ValueError(f"decoder must be one of {tuple(DECODERS)}, got {architecture!r}")
     emb, hidden = config_value(cfg, "emb_size"), config_value(cfg, "hidden_size")
     dropout = config_value(cfg, "dropout", 0.0)
-    encoder_kind = config_value(cfg, "encoder", "bigru")
-    if encoder_kind == "bigru":
-        encoder = Encoder(src_vocab_size, emb, hidden, dropout)
-    elif encoder_kind == "conv":  # notebook 10: h_j reads only its neighbours
-        encoder = ConvEncoder(src_vocab_size, emb, hidden, dropout, int(config_value(cfg, "encoder_kernel_size", 9)))
-    else:
-        raise ValueError(f"encoder must be 'bigru' or 'conv', got {encoder_kind!r}")
+    encoder = build_encoder(src_vocab_size, cfg)  # cfg.encoder: "bigru" (Encoder) or "conv" (notebook 10)
     K = encoder.output_size
     attention = build_attention(cfg, query_size=hidden, key_size=K)
     decoder = DECODERS[architecture](tgt_vocab_size, emb, hidden, K, attention, dropout)
