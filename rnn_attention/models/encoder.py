@@ -142,7 +142,7 @@ class Encoder(nn.Module):
 
 def build_encoder(src_vocab_size: int, cfg) -> nn.Module:
     """The encoder cfg.encoder names: "bigru" (default, this module's Encoder) or "conv" (local_encoder.ConvEncoder)."""
-    from .kinds import config_value  # noqa: PLC0415 (kinds imports nothing from here; kept local to stay light)
+    from .kinds import config_value
     from .local_encoder import ConvEncoder  # it imports check_src from this module
 
     kind = config_value(cfg, "encoder", "bigru")
