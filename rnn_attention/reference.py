@@ -202,12 +202,19 @@ def _write_json_atomically(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
-def build(notebooks=None, folder: Path | None = None, workers: int = 2, verbose: bool = True) -> dict:
-    """Train the reference models of `notebooks` (default: all) from scratch and write them with the manifest."""
+def build(
+    notebooks=None, folder: Path | None = None, workers: int = 2, verbose: bool = True, missing: bool = False
+) -> dict:
+    """Train the reference models of `notebooks` (default: all) from scratch and write them with the manifest.
+
+    missing=True trains only the models the manifest does not list yet (a notebook that added a model).
+    """
     folder = Path(folder or REFERENCE_DIR)
     folder.mkdir(parents=True, exist_ok=True)
     jobs = notebook_jobs(notebooks)
     manifest = read_manifest(folder)
+    if missing:
+        jobs = [job for job in jobs if job["key"] not in manifest["models"]]
     with tempfile.TemporaryDirectory(prefix="reference-") as tmp:
         runs = train_jobs(jobs, Path(tmp), workers, verbose)
         for job in jobs:
@@ -318,10 +325,11 @@ def main(argv=None) -> int:
     parser.add_argument("command", choices=("verify", "build", "check"))
     parser.add_argument("notebooks", nargs="*", help=f"notebooks (default: all of {sorted(NOTEBOOK_JOBS)})")
     parser.add_argument("--workers", type=int, default=2, help="models trained at once (one process each)")
+    parser.add_argument("--missing", action="store_true", help="build: only the models the manifest lacks")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     if args.command == "build":
-        build(args.notebooks or None, workers=args.workers)
+        build(args.notebooks or None, workers=args.workers, missing=args.missing)
         problems = verify()
     elif args.command == "check":
         problems = check(args.notebooks or None, workers=args.workers)

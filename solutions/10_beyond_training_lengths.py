@@ -11,20 +11,22 @@
 #
 # *The weights are computed, so one model runs on every length. Whether it **works** on a length it never saw is a measurement: train on short inputs, test on longer ones, and separate where the model looks from when it stops.*
 #
-# **Time:** about 35 minutes. The 16 trained models (4 decoders, 2 tests, 2 seeds) are the course's reference models: they load in seconds, and measuring them takes about 3 minutes on a 2-core CPU. Training your own (`COURSE_TRAIN=1`) takes about 19 minutes on a 2-core CPU, two models at a time, one per core (measured: 2,246 s of training).
+# **Time:** about 40 minutes. The 16 trained models (4 decoders, 2 tests, 2 seeds) are the course's reference models: they load in seconds, and measuring them takes a few minutes on a 2-core CPU (section 5 prints how long it took in this run). Training your own (`COURSE_TRAIN=1`) takes about 19 minutes on an idle 2-core CPU, two models at a time, one per core (2,245 s of training in all, printed in section 5).
 #
 # **Questions**
 # - A model trained on numbers of at most 60 characters is given one of 100. It runs. Does it work?
 # - A model trained on inputs of one, two or three dates is given eight. What does it write?
 # - Is the failure *where it looks* or *when it stops*? How can we tell them apart?
 # - Does location-aware attention (Chorowski et al. 2015), which knows where it looked a step ago, extrapolate?
+# - What does a model write *in order*, when it does not write each date in its place?
 #
 # **Learning goals.** After this notebook you can
 # 1. say the difference between "runs on any length" and "works on any length", and measure the second;
 # 2. compute the location features $f_i = F * \alpha_{i-1}$ of location-aware attention for any length, and count its parameters;
 # 3. separate the stopping decision from the alignment with oracle-length decoding (EOS forbidden until the target's length);
-# 4. score outputs per item (per date, per group of digits) instead of all or nothing;
-# 5. read a measurement over seeds: mean, min-max band, and what a claim needs from the spread.
+# 4. score outputs per item (per date, per group of digits) instead of all or nothing, and in order (the longest common subsequence of dates), and read which input date each output date copies;
+# 5. read a measurement over seeds: mean, min-max band, and what a claim needs from the spread;
+# 6. keep a comparison fair: hold the output length fixed when the question is the input length.
 #
 # **You need:** notebook 08 (accuracy by length, the three decoders, location weights), notebook 06 (training with `load_or_train`), notebook 03 (masking before the softmax).
 
@@ -32,6 +34,8 @@
 # ## 1. Set-up
 
 # %% tags=["nbval-ignore-output"]
+from collections import Counter
+
 import matplotlib.pyplot as plt
 import torch
 
@@ -43,6 +47,8 @@ from rnn_attention.evaluate import forbid_eos as package_forbid_eos
 from rnn_attention.exercises import check_forbid_eos, check_item_accuracy, check_location_features
 from rnn_attention.experiments.extrapolation import (
     KINDS,
+    LONGER_BUCKETS,
+    date_jumps,
     experiment_configs,
     format_tables,
     longer_splits,
@@ -63,6 +69,10 @@ SETTINGS = settings()  # the seeds, training budgets and test sizes (the same in
 #
 # **Longer sources.** The numbers task of notebook 08, but the models only see sources of at most $L$ characters in training.
 # The test split keeps every length, up to 111 characters: almost twice $L$.
+#
+# One trap first. A longer number word usually means a longer number: the longest sources all write 9-digit numbers, and a 9-digit target is rare among the short training sources (the cell below counts them).
+# So "accuracy past $L$" would mix two questions: can the model *read* a longer input, and can it *write* an output longer than it usually wrote?
+# We keep this test, but answer the first question the way notebook 08 (section 5) does: **at a fixed number of digits**. Seven-digit targets are common in training and occur at every source length from 31 to 95 characters, so comparing them across source lengths changes only the input. (Notebook 11 asks the length question again on copy and reverse, where an output is exactly as long as its input.)
 
 # %%
 L = SETTINGS["train_max_len"]
@@ -75,6 +85,11 @@ print(f"test: {len(numbers_test)} numbers, sources of {min(len(s) for s, _ in nu
       f"{sum(len(s) > L for s, _ in numbers_test)} of them longer than any training source")
 for source, target in sorted(numbers_test, key=lambda pair: len(pair[0]))[-2:]:
     print(f"  {len(source)} characters: {source} -> {target}")
+train_digits = Counter(len(t) for _, t in short["train"])
+print("training targets by number of digits:", dict(sorted(train_digits.items())))
+for lo, hi in LONGER_BUCKETS:
+    in_bucket = Counter(len(t) for s, t in numbers_test if lo <= len(s) <= hi)
+    print(f"  test sources of {lo:3d}-{hi:3d} characters, targets by digits: {dict(sorted(in_bucket.items()))}")
 
 # %% [markdown]
 # **Repeated inputs.** Chorowski et al. (2015) tested their speech recogniser on utterances glued together, ten times longer than any in training.
@@ -167,13 +182,14 @@ for kind, cfg in configs.items():
 # $$\hat y_{i+1} = \arg\max_{y \ne \mathrm{EOS}} p(y \mid \hat y_{\le i}, x) \quad \text{while } i < n, \qquad \hat y_{n+1} = \mathrm{EOS}.$$
 #
 # Forbidding a token is the masking trick of notebook 03: give its logit the lowest float, so it never wins the argmax and its softmax weight is 0.
-# A pencil example: logits $(0.5, 3.0)$ for (a digit, EOS) at step 1 of a target of length 2: EOS is forbidden, so the digit wins.
+# A pencil example: four tokens with logits $(0.1, 0.2, 3.0, 0.5)$, EOS the third (id 2), at step 1 of a target of length 2. EOS has the largest logit, but it is forbidden, so the argmax moves to the next largest, token 3 (logit 0.5).
 
 # %%
 EOS = 2  # Vocab.EOS, the same id in every vocabulary
 logits = torch.tensor([[0.1, 0.2, 3.0, 0.5]])  # (B=1, V=4): EOS (id 2) would win
 changed = package_forbid_eos(logits, step=1, min_lengths=torch.tensor([2]))
 print("before:", logits.argmax(-1).item(), " after:", changed.argmax(-1).item(), " EOS logit:", changed[0, EOS].item())
+assert logits.argmax(-1).item() == EOS and changed.argmax(-1).item() == 3  # the pencil example
 
 # %% [markdown]
 # **Exercise 10.2.** Write `forbid_eos(logits, step, min_lengths, eos_idx=2)`: `logits` $(B, V)$, `step` the number of tokens already written, `min_lengths` $(B,)$ the length each sentence must reach.
@@ -220,7 +236,7 @@ check_item_accuracy(item_accuracy)
 # %% [markdown]
 # ## 5. The measurement
 #
-# `run_extrapolation` loads (or trains) the four decoders on both tests, with both seeds, and measures them: exact match (mean and min-max over seeds), per-item accuracy, and per-item accuracy with oracle length; for repeated dates also how many dates the model wrote.
+# `run_extrapolation` loads (or trains) the four decoders on both tests, with both seeds, and measures them: exact match (mean and min-max over seeds), per-item accuracy, and per-item accuracy with oracle length; for numbers also exact match at each number of digits; for repeated dates also how many dates the model wrote and the order-aware scores of section 7.
 # `location_aware_window` is the location-aware model again, decoded with a window: $\alpha_i$ may only cover positions within 40 characters of the median of $\alpha_{i-1}$ (section 8).
 # It loads the course's reference models, trained to convergence by the course's code (1,000 steps each, the same recipe on every device).
 # With `COURSE_TRAIN=1` it trains your own, several at once, one process per CPU core (at most 4), as notebook 08 does; `COURSE_TRAIN_WORKERS` sets how many.
@@ -228,10 +244,12 @@ check_item_accuracy(item_accuracy)
 # %% tags=["nbval-ignore-output"]
 results, runs = run_extrapolation(return_runs=True)
 for test in runs:
-    for kind in KINDS:
+    for kind in runs[test]:
         info = runs[test][kind][0].info
         print(f"{test:>8}/{kind:<15} steps {info['steps']} of {info['steps_planned']}, "
               f"{sum(run.info['seconds'] for run in runs[test][kind]):.0f} s for {len(runs[test][kind])} seeds")
+print(f"training time of all {sum(len(r) for t in runs.values() for r in t.values())} models: "
+      f"{sum(results['train_seconds'].values()):.0f} s; loading and measuring them took {results['seconds']:.0f} s")
 
 # %% [markdown]
 # Every number below comes from these runs: the same seeds and step counts give the same tables on every run.
@@ -295,8 +313,51 @@ gap = longer["additive"][IN_RANGE]["oracle_item_accuracy_mean"] - longer["additi
 claim("with oracle length, additive's per-group accuracy on 81-95 is still 0.4 below 31-60", gap >= 0.4)
 
 # %% [markdown]
-# Every decoder runs on the 100-character numbers: the weights are computed for every position. None of them *works* there.
-# In the training range every decoder that weighs positions is nearly perfect (0.99 exact match; no attention gets 0.75), and past it every one falls off. Forcing the right length does not rescue the content-based models: with oracle length their per-group accuracy on long sources stays far below the training range. So it is not only the stopping decision: they get the groups of a longer number wrong. (One caution: the longest numbers also have 9 digits, and a 9-digit target is rare among the short training sources, so "reading a longer number" and "writing a number longer than the usual" are mixed here; notebook 08 separates them at a fixed target length.)
+# Every decoder runs on the 100-character numbers: the weights are computed for every position. None of them *works* on the longest ones.
+# In the training range every decoder that weighs positions is nearly perfect (0.99 exact match; no attention gets 0.75), and past it every one falls off. Forcing the right length does not rescue the content-based models: with oracle length their per-group accuracy on the longest sources stays far below the training range.
+#
+# But these curves mix the two questions of section 2: past $L$ the targets also get longer. Hold the number of digits fixed. The same measurement, on the 7-digit targets only (and the 8-digit ones, rarer in training), at every source length where there are at least 20 of them:
+
+# %%
+MIN_PAIRS = 20  # a bucket's rate from fewer pairs is too noisy to read
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
+for ax, digits in zip(axes, (7, 8)):
+    ax.axvspan(0, L, color="0.9", label="training range")
+    for kind in KINDS:
+        rows = [r for r in results["longer"][kind] if r["n_by_digits"].get(digits, 0) >= MIN_PAIRS]
+        ax.plot([middle(r) for r in rows], [r["exact_match_by_digits_mean"][digits] for r in rows],
+                marker=STYLE[kind][1], color=STYLE[kind][0], label=kind)
+    ax.set_title(f"exact match, {digits}-digit targets only ({train_digits[digits]} in training)")
+    ax.set_xlabel("source length (characters, bucket middle)")
+    ax.set_ylim(0, 1.02)
+axes[0].legend(loc="lower left", fontsize=7)
+fig.tight_layout()
+print(f"exact match at a fixed number of digits (mean over seeds; n in brackets; buckets with >= {MIN_PAIRS} pairs):")
+for digits in (7, 8):
+    for kind in KINDS:
+        cells = [f"{r['lo']}-{r['hi']}: {r['exact_match_by_digits_mean'][digits]:.2f} ({r['n_by_digits'][digits]})"
+                 for r in results["longer"][kind] if r["n_by_digits"].get(digits, 0) >= MIN_PAIRS]
+        print(f"  {digits} digits, {kind:>15}: " + ", ".join(cells))
+
+# %%
+def at_digits(kind, digits, bucket):
+    """Exact match (mean over seeds) of one decoder on the bucket's targets of exactly `digits` digits."""
+    return longer[kind][bucket]["exact_match_by_digits_mean"][digits]
+
+
+for kind in ("additive", "location_aware"):
+    claim(f"at exactly 7 digits, {kind} keeps at least 0.9 exact match on 61-70 and on 71-80 characters",
+          min(at_digits(kind, 7, (61, 70)), at_digits(kind, 7, (71, 80))) >= 0.9)
+    claim(f"at exactly 7 digits, {kind} loses less than 0.1 exact match from 31-60 to 71-80 characters",
+          at_digits(kind, 7, IN_RANGE) - at_digits(kind, 7, (71, 80)) < 0.1)
+claim("at exactly 7 digits, the location model falls from at least 0.9 (31-60) to at most 0.05 (71-80)",
+      at_digits("location", 7, IN_RANGE) >= 0.9 and at_digits("location", 7, (71, 80)) <= 0.05)
+claim("at exactly 8 digits, additive loses at least 0.3 exact match from 31-60 to 81-95 characters",
+      at_digits("additive", 8, IN_RANGE) - at_digits("additive", 8, LONG) >= 0.3)
+
+# %% [markdown]
+# This changes the story of the first figure. **At a fixed number of digits, the content-based models read longer sources almost as well as short ones**: 7-digit numbers written in 71-80 characters, 1.2 to 1.3 times the longest training source, come out right about as often as in the training range. What falls is the number of *digits*: 8-digit targets (259 of the 13,607 training targets) are written worse and worse as the source grows, and 9-digit ones (46 in training) are almost never right. So most of the fall past $L$ in the first figure is the confound of section 2: longer sources there are mostly longer numbers, which the models rarely had to write. The location model is the exception: at 7 digits it falls to zero past $L$, because it cannot look there at all.
+#
 # The location model, with no weight at all past position $L$, cannot read the end of a long number, where the units are. Compare its two per-group columns, and the content-based model's with oracle length:
 
 # %%
@@ -310,7 +371,7 @@ claim("with oracle length, the location model gets more groups right than additi
 
 # %% [markdown]
 # Where the oracle column is much higher, the location model read the leading groups (millions, thousands: words near the start, inside its $L$ positions) and then stopped or went wrong where it could not see; told the length, it puts those groups in their place, and then it is ahead of the content-based model. Its failure is where it *cannot* look, and its stopping decision.
-# Why? Nothing in the score $v_a^\top \tanh(W_a s_{i-1} + U_a h_j)$ depends on $T_x$, but the *states* do: a GRU that has read 100 characters is in states it never reached in training, both the encoder's $h_j$ and the decoder's $s_{i-1}$, and the score network was never trained on them.
+# Why do the content-based models fail on longer sources? Nothing in the score $v_a^\top \tanh(W_a s_{i-1} + U_a h_j)$ depends on $T_x$. A likely reason, a **hypothesis** this section does not test, is the *states*: a GRU that has read 100 characters may be in states it never reached in training, both the encoder's $h_j$ and the decoder's $s_{i-1}$, and the score network was never trained on them. (The location model reads the same out-of-range states and, told the length, does better at 81-95 characters, so the states cannot be the whole story.) Question 3 at the end asks how to test it.
 
 # %% [markdown]
 # ## 7. More dates than in training
@@ -371,9 +432,72 @@ claim("at k = 5 with oracle length, the location weights get the first date righ
       places[0] - places[-1] >= 0.2)
 
 # %% [markdown]
-# Even when it must go on writing, a content-based model does not write "the next date". It writes the *last* date well, and the dates in the middle badly: in training, "the last date" was always the one with no ` ; ` after it, and the bidirectional encoder's states $h_j$ carry that (the backward GRU has read what follows $j$).
-# The content of $h_j$ includes *how far from the end* a date is, so content-based scores can find "the last date" at any $k$, and "the second date" only for the $k$ they were trained on.
-# The location weights fail the other way round: their best date is the *first*, whose positions every training input had; the last date of a long input sits at positions few or no training inputs reached.
+# ### In place, or in order?
+#
+# The per-place score compares output date $p$ with target date $p$. It cannot see a shift: if a model skips date 2 and then writes dates 3 and 4 in order, every one of them sits one place early and counts as wrong.
+# Two order-aware scores see it:
+# - **in-order recall**: the longest common subsequence (LCS) of the output's dates and the target's, divided by $k$: how many dates the output writes in the right order, gaps allowed;
+# - **which input date each output date copies**: for output date $p$, the number $q$ of the target date it equals (0 if none).
+#
+# Pencil example: target `A;B;C;D`, output `X;C;D;D`. Per place only date 4 is right: $1/4$. In order, `C;D` is a common subsequence of length 2: $2/4$. The copies are $(0, 3, 4, 4)$. In-order recall is never below the per-place score, since the dates right in their place are already a common subsequence.
+
+# %%
+from rnn_attention.evaluate import item_accuracy as package_item_accuracy  # noqa: E402
+from rnn_attention.items import copied_from, in_order_recall  # noqa: E402
+
+print("per place:", package_item_accuracy("X;C;D;D", "A;B;C;D"), " in order:", in_order_recall("X;C;D;D", "A;B;C;D"),
+      " copies:", copied_from("X;C;D;D", "A;B;C;D"))
+
+# %% [markdown]
+# The two scores side by side, with oracle length, for every $k$ past the training range (mean over seeds):
+
+# %%
+SHOWN = ("additive", "location", "location_aware")
+print(f"{'k':>3} " + " ".join(f"{kind + ': place / order':>32}" for kind in SHOWN))
+for k in beyond:
+    print(f"{k:>3} " + " ".join(f"{by_k[kind][k]['oracle_item_accuracy_mean']:>23.2f} / "
+                                f"{by_k[kind][k]['oracle_in_order_recall_mean']:.2f}" for kind in SHOWN))
+
+# %% [markdown]
+# And which input date each output date copies, at $k = 4$ and $k = 5$: the fraction of the 200 outputs whose date $p$ (a row) equals input date $q$ (a column; "none" if it equals no input date), mean over seeds. The diagonal is the per-place score.
+
+# %%
+def print_copy_table(kind, k):
+    """Rows: output date p; columns: none, input date 1..k; cells: fraction of outputs (mean over seeds)."""
+    row = by_k[kind][k]
+    print(f"{kind}, k = {k}: " + "  ".join(f"{'none' if q == 0 else f'date {q}':>6}" for q in range(k + 1)))
+    for p, cells in enumerate(row["oracle_copy_table_mean"], start=1):
+        print(f"{'':>{len(kind) + 4}}out {p}  " + "  ".join(f"{c:6.2f}" for c in cells))
+    for seed, (pattern, share) in zip(SETTINGS["seeds"], row["oracle_top_pattern_per_seed"]):
+        print(f"{'':>{len(kind) + 4}}seed {seed}: the most common copies {tuple(pattern)} in {share:.0%} of the outputs")
+
+
+for kind in ("additive", "location_aware", "location"):
+    for k in (4, 5):
+        print_copy_table(kind, k)
+
+# %%
+table4, table5 = by_k["additive"][4]["oracle_copy_table_mean"], by_k["additive"][5]["oracle_copy_table_mean"]
+claim("decoding freely at k = 4, additive's in-order recall is at least 0.3 above its per-place accuracy",
+      by_k["additive"][4]["in_order_recall_mean"] - by_k["additive"][4]["item_accuracy_mean"] >= 0.3)
+claim("at k = 4 with oracle length, additive's output date 2 copies input date 3 in at least half of the outputs",
+      table4[1][3] >= 0.5)
+claim("at k = 4 with oracle length, additive's output dates 3 and 4 each copy input date 4 in at least 0.8 of them",
+      min(table4[2][4], table4[3][4]) >= 0.8)
+claim("at k = 5 with oracle length, additive's output dates 3, 4 and 5 each copy input date 5 in at least 0.8",
+      min(table5[p][5] for p in (2, 3, 4)) >= 0.8)
+table4_aware = by_k["location_aware"][4]["oracle_copy_table_mean"]
+claim("at k = 4 with oracle length, location-aware's output date 1 copies input date 1, and its dates 3 and 4 copy "
+      "input date 4, each in at least 0.8 of the outputs", min(table4_aware[0][1], table4_aware[2][4], table4_aware[3][4]) >= 0.8)
+claim("the location weights' most common copies at k = 5 are (1, 2, none, none, none), in both seeds",
+      all(pattern == [1, 2, 0, 0, 0] for pattern, _ in by_k["location"][5]["oracle_top_pattern_per_seed"]))
+
+# %% [markdown]
+# Now the content-based model's failure reads differently. Decoding freely, it writes three dates, as in training, and two of them are right and **in order**: the second-to-last and the last input dates (free in-order recall 0.50 at $k$ = 4, where the per-place score says 0.09). Its first output date is mostly a date that matches no input date (a blend of fields), or, in one seed, the first date.
+# Forced to go on (oracle length), it does not find the dates it skipped: it writes the last date again and again. At $k$ = 4 its most common output is (a blend, date 3, date 4, date 4) in one seed and (date 1, a blend, date 4, date 4) in the other; at $k$ = 5 the last three output dates are all date 5 in about 9 outputs of 10.
+# Location-aware attention does the same with one difference: it writes the *first* date right (0.91 of the outputs at $k$ = 4), then a blend, then the last date again and again.
+# So it has learned a three-date template anchored at the **end** of the input: "the one before the last, then the last", which is right for $k \le 3$ and says nothing about "the next". In training, "the last date" was always the one with no ` ; ` after it, and the bidirectional encoder's states $h_j$ carry that (the backward GRU has read what follows $j$): the content of $h_j$ includes *how far from the end* a date is, so content-based scores find "the last date" and "the one before it" at any $k$, and the dates further from the end only for the $k$ they were trained on.
+# The location weights fail the other way round: at $k$ = 5 they write the first two dates in their places (the copy table's first two rows) and then, in almost every output, dates that match no input date: they find positions near the start, where every training input had a date, and not the later ones.
 #
 # The heat maps of one $k = 4$ input, decoded with oracle length (columns: source characters, the dashed lines between the source dates; rows: output characters).
 # Of the 45 output rows, each panel shows the 16 this section reads: the four year digits of each output date.
@@ -421,6 +545,22 @@ fig.tight_layout()
 # Its features $f_{ij}$ let a score say "just to the right of where I looked", a rule that holds at every $k$.
 # Here it does hardly better than content alone (the claims below). It *can* use $f_{ij}$, but in training it does not have to: the content of $h_j$ already tells a date's place among three, so nothing pushes the learned score to rely on "where I looked", and the content cue is what changes past the training range.
 #
+# Our setting is also unlike Chorowski's. Speech alignments move a little to the right at every step, and their filters are wide (ESPnet's replica of their model uses filters 201 frames wide). Here the filters are $r$ = 11 characters wide, so $f_{ij}$ sees 5 characters either side of where the attention was; and the alignment of dates crosses and jumps. After writing date $p$ (its day comes last in the ISO form) the attention must jump from the day of input date $p$ to the year of input date $p + 1$. How far is that? Counted on the test inputs, $k$ = 2 to 8:
+
+# %%
+r = runs["repeated"]["location_aware"][0].cfg.location_kernel_size
+jumps = sorted(date_jumps([pair for k in tests if k >= 2 for pair in tests[k]]))
+median_jump, p90_jump = jumps[len(jumps) // 2], jumps[int(0.9 * len(jumps))]
+print(f"the location-aware filters are r = {r} characters wide: they see {r // 2} characters either side")
+print(f"{len(jumps)} jumps from a date's day to the next date's year: median {median_jump}, 90th percentile "
+      f"{p90_jump}, shortest {jumps[0]}, longest {jumps[-1]} characters; {sum(j > 40 for j in jumps) / len(jumps):.1%} "
+      f"longer than 40")
+claim(f"every jump from a date's day to the next date's year is longer than the {r // 2} characters the filters see",
+      jumps[0] > r // 2)
+
+# %% [markdown]
+# So $f_{ij}$ is zero at every position the attention must move to next: the 11-wide filters can say "just beside where I looked", never "the next date". Whatever the model learned about the next date, it learned from content. (Question 4 at the end widens them.)
+#
 # Their section 2.3 proposes to constrain the attention further. We try **windowing**: $\alpha_i$ may only cover positions within 40 characters of the median of $\alpha_{i-1}$ (enough for the year-to-day jump inside one date, up to 38 characters), computed on the same checkpoints by masking before the softmax.
 
 # %%
@@ -437,9 +577,22 @@ claim("the window does not rescue it: oracle per-date accuracy below 0.3 for k >
       all(by_k["location_aware_window"][k]["oracle_item_accuracy_mean"] < 0.3 for k in late))
 
 # %% [markdown]
-# So on this task, with these budgets, **nothing here extrapolates the count of dates**.
-# That is the lesson, and it is a measured one. Computed weights make a model *applicable* to every length; they do not make it *right* on lengths it never saw. What it does there depends on what its scores can tell apart (content, position, where it looked last) and on the stopping decision it learned from the training lengths.
-# What would make it extrapolate is left open here; questions 2 and 3 below point where to look.
+# The window does change one thing: how many dates the model writes when it decides itself when to stop (the fourth panel of section 7).
+
+# %%
+for kind in ("location_aware", "location_aware_window"):
+    print(f"{kind:>22}: dates written (free decoding, mean over seeds) at k = " +
+          ", ".join(f"{k}: {by_k[kind][k]['items_out_mean']:.1f}" for k in beyond))
+claim("the window makes location-aware attention write at least 3 more dates at k = 8 (free decoding, mean)",
+      by_k["location_aware_window"][8]["items_out_mean"] - by_k["location_aware"][8]["items_out_mean"] >= 3)
+claim("with the window, location-aware attention's in-order recall at k = 8 stays below 0.2 (oracle length)",
+      by_k["location_aware_window"][8]["oracle_in_order_recall_mean"] < 0.2)
+
+# %% [markdown]
+# With the window the model nearly writes the right *number* of dates: 7.4 for 8 at $k$ = 8, where it wrote 3.3 without. That fits a guess about how it stops: in training, EOS came when the attention had reached the end of the input, and the window keeps the attention from jumping there. But the dates it writes are no better (in-order recall 0.15 at $k$ = 8): it goes on writing, without knowing which date comes next.
+#
+# So on this task, with these decoders, **nothing so far extrapolates the count of dates**. Computed weights make a model *applicable* to every length; they do not make it *right* on lengths it never saw. What it does there depends on what its scores can tell apart (content, position, where it looked last) and on the stopping decision it learned from the training lengths.
+# Three levers are left to pull: training without the EOS token, so that nothing has to learn *when* to stop (Newman et al. 2020; notebook 11 measures it, and shows a decoder that does extrapolate), and the two of questions 3 and 4 below.
 
 # %% [markdown]
 # ## 9. Explore the results
@@ -481,32 +634,35 @@ for test, key, point in (("longer", (96, 111), "96-111 characters"), ("repeated"
 #
 # The question of the course was how there can be a weight for every input position when the length changes. Notebooks 02-05 answered: the weights $\alpha_{ij}$ are not parameters; a scoring network of fixed size computes one per position, and a softmax normalises however many there are. That is why **one model runs on every length**, including lengths it never saw.
 #
-# This notebook adds what that answer does not promise. Whether the model **works** on a length it never saw is an empirical question, and here the answer was no, for every decoder:
-# - past the training length of the numbers, accuracy fell, even when the model was told the right output length;
-# - past the training count of dates, the models stopped after the number of dates they had seen, and when forced to go on they wrote the last date, not the next one.
+# This notebook adds what that answer does not promise. Whether the model **works** on a length it never saw is an empirical question, and the answer depended on what "longer" meant:
+# - past the training length of the numbers, exact match fell; but at a fixed number of digits the content-based models read sources up to 80 characters (1.3 times the longest in training) almost as well as short ones. What failed was writing numbers with more digits than the training targets usually had. Only the location weights, which cannot look past $L$, failed because the *source* was longer;
+# - past the training count of dates, the content-based models (additive, location-aware, without a window) stopped after as many dates as in training. Scored in order, they wrote the last two dates (or the first and the last) right; forced to go on, they wrote the last date again, never "the next". The window made location-aware attention write nearly as many dates as the input had, none of them better.
 #
-# What decides it is what the scores can tell apart (the content of $h_j$, which here carries how far from the end a date is; the position, up to $L$; where the attention was a step ago) and the stopping decision, learned from the training lengths. "Any length" is a property of the computation, not of what was learned.
+# What decides it is what the scores can tell apart (the content of $h_j$; the position, up to $L$; where the attention was a step ago), what the decoder has learned to write, and the stopping decision, learned from the training lengths. "Any length" is a property of the computation, not of what was learned. Notebook 11 shows a decoder that does extrapolate, and what it takes.
 
 # %% [markdown]
 # ## 11. Questions to think about
 #
 # 1. The location model of the longer test has $L = 60$ outputs. What exactly does it do with the 61st character of a source? Which of its failures is *hard* and which *soft*?
 # 2. Train on $k \in \{1, \dots, 5\}$ instead (`repeated_splits((1, 2, 3, 4, 5), ...)` and `load_or_train(cfg, splits=...)`). Where do you expect the edge to be, and does per-place accuracy at $k = 7$ still show "first and last right, middle wrong"?
-# 3. Suppose the encoder had no recurrence: $h_j$ computed from a few characters around $j$ only. Which decoder would you expect to extrapolate the count of dates then, and why?
+# 3. Suppose the encoder had no recurrence: $h_j$ computed from a few characters around $j$ only, so that no state knows how far it is from the end. Which decoder would you expect to extrapolate the count of dates then, and why? The package has such an encoder: `encoder="conv"` in the configuration (`rnn_attention.models.local_encoder`), with `experiment_configs(test="repeated", encoder="conv")`.
+# 4. Tacotron 2 (Shen et al. 2018) gives location-sensitive attention a second channel, the cumulative weights $\alpha_1 + \dots + \alpha_{i-1}$ (everything already read), so that "the first year to the right of what is covered" becomes a rule with no length in it. Train location-aware attention with `location_coverage=True, location_kernel_size=121` (filters wide enough for every jump of section 8). What do you expect at $k$ = 4 and at $k$ = 8?
 
 # %% [markdown]
 # ## Key points
 #
 # - Computed weights make one model *applicable* to every length. Whether it is *right* on a length it never saw must be measured.
 # - Measure with seeds (mean and min-max) and separate failures: exact match, per-item accuracy, how many items were written, and the same with oracle length (EOS forbidden until the target's length).
-# - Here no decoder extrapolated: content-based attention read longer numbers wrongly and stopped after as many dates as in training; fixed location weights cannot see past $L$; location-aware attention, with or without a window, did hardly better than content alone.
-# - The bidirectional encoder's states carry where a token sits relative to the ends of the input, so content-based scores can use position without being asked to, and that is what breaks past the training range.
+# - Keep a comparison fair: longer numbers are also numbers with more digits. At a fixed number of digits, content-based attention read longer sources almost as well as short ones; fixed location weights cannot see past $L$.
+# - Score in order as well as in place: a model that skips a date and writes the next ones in order scores zero per place. Here the content-based models wrote a three-date template anchored at the end of the input (the last two dates, or the first and the last) and then repeated the last date; the bidirectional encoder's states carry how far a date is from the end, which is a likely reason.
 # - Location features $f_i = F * \alpha_{i-1}$ have $k \cdot r$ parameters whatever the length; they allow a rule such as "move right" but do not force the model to learn it.
 #
 # ## References
 #
 # - J. Chorowski, D. Bahdanau, D. Serdyuk, K. Cho, Y. Bengio (2015). *Attention-Based Models for Speech Recognition.* NeurIPS. arXiv:1506.07503. (Location-aware attention, section 2.2; sharpening, smoothing and windowing, section 2.3; repeated utterances.)
-# - B. Newman, J. Hewitt, P. Liang, C. D. Manning (2020). *The EOS Decision and Length Extrapolation.* BlackboxNLP. arXiv:2010.07174. (Oracle-length decoding.)
+# - B. Newman, J. Hewitt, P. Liang, C. D. Manning (2020). *The EOS Decision and Length Extrapolation.* BlackboxNLP. arXiv:2010.07174. (Oracle-length decoding; training without EOS, measured in notebook 11.)
+# - J. Shen, R. Pang, R. J. Weiss et al. (2018). *Natural TTS Synthesis by Conditioning WaveNet on Mel Spectrogram Predictions* (Tacotron 2). ICASSP. arXiv:1712.05884. (Location-sensitive attention with cumulative weights, section 2.2.)
+# - S. Watanabe, T. Hori, S. Karita et al. (2018). *ESPnet: End-to-End Speech Processing Toolkit.* Interspeech. arXiv:1804.00015. (Its `AttLoc` location-aware attention, filters 2 x 100 + 1 wide by default.)
 # - D. Bahdanau, K. Cho, Y. Bengio (2015). *Neural Machine Translation by Jointly Learning to Align and Translate.* ICLR. arXiv:1409.0473.
 # - M.-T. Luong, H. Pham, C. D. Manning (2015). *Effective Approaches to Attention-based Neural Machine Translation.* EMNLP. arXiv:1508.04025. (The location-based score.)
 # - PyTorch documentation: [`torch.nn.functional.conv1d`](https://pytorch.org/docs/stable/generated/torch.nn.functional.conv1d.html).

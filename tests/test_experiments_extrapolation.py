@@ -36,7 +36,7 @@ REPEATED_KEYS = {
 def tiny_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("runs")
     result, runs = run_extrapolation(
-        "ci", out, verbose=False, return_runs=True, setting_changes=TINY_SETTINGS, **TINY_MODEL
+        "ci", out, verbose=False, return_runs=True, setting_changes=TINY_SETTINGS, levers=True, **TINY_MODEL
     )
     return out, result, runs
 
@@ -61,15 +61,52 @@ def test_result_has_the_keys_the_issue_asks_for(tiny_run):
     assert "repeated" in format_tables(result)
 
 
+TESTS = ("longer", "repeated")
+
+
 def test_every_model_trains_once_then_loads(tiny_run):
     out, result, runs = tiny_run
-    assert all(len(runs[test][kind]) == 2 for test in runs for kind in KINDS)
-    assert all(run.info["steps"] == 2 for test in runs for kind in KINDS for run in runs[test][kind])
+    assert all(len(runs[test][kind]) == 2 for test in TESTS for kind in KINDS)
+    assert all(run.info["steps"] == 2 for test in TESTS for kind in KINDS for run in runs[test][kind])
+    assert set(runs["levers"]) == set(extrapolation.LEVERS) and all(len(r) == 2 for r in runs["levers"].values())
     again, runs_again = run_extrapolation(
-        "ci", out, verbose=False, return_runs=True, setting_changes=TINY_SETTINGS, **TINY_MODEL
+        "ci", out, verbose=False, return_runs=True, setting_changes=TINY_SETTINGS, levers=True, **TINY_MODEL
     )
-    assert all(run.loaded for test in runs_again for kind in KINDS for run in runs_again[test][kind])
+    assert all(run.loaded for test in runs_again for kind in runs_again[test] for run in runs_again[test][kind])
     assert again["repeated"] == result["repeated"] and again["longer"] == result["longer"]
+    assert again["levers"] == result["levers"]
+
+
+def test_the_levers_change_only_what_they_name(tiny_run):
+    _, result, runs = tiny_run
+    base = runs["repeated"]["location_aware"][0].cfg
+    for name, changes in extrapolation.LEVERS.items():
+        cfg = runs["levers"][name][0].cfg
+        differ = {f for f in vars(cfg) if getattr(cfg, f) != getattr(base, f)}
+        assert differ == {f for f, v in changes.items() if getattr(base, f) != v}, name
+        assert [r["k"] for r in result["levers"][name]] == [1, 2, 4]
+    assert runs["levers"]["local_coverage"][0].model.encoder.__class__.__name__ == "ConvEncoder"
+    assert runs["levers"]["coverage"][0].model.decoder.attention.uses_coverage
+
+
+def test_order_aware_scores_and_fixed_digit_rates_are_reported(tiny_run):
+    _, result, _ = tiny_run
+    for rows in result["repeated"].values():
+        for r in rows:
+            assert r["oracle_in_order_recall_mean"] >= r["oracle_item_accuracy_mean"] - 1e-12
+            table = r["oracle_copy_table_mean"]
+            assert len(table) == r["k"] and all(abs(sum(row) - 1) < 1e-9 for row in table)
+            assert all(len(p[0]) == r["k"] and 0 < p[1] <= 1 for p in r["oracle_top_pattern_per_seed"])
+    for rows in result["longer"].values():
+        for r in rows:
+            assert sum(r["n_by_digits"].values()) == r["n"]
+            assert set(r["exact_match_by_digits_mean"]) == set(r["n_by_digits"])
+
+
+def test_date_jumps_by_hand():
+    # the day of date 1 ends at index 1 ("24"); the year of date 2 starts at 19 + 6 = 25
+    assert extrapolation.date_jumps([("24 November 2026 ; 3 May 1999", "2026-11-24;1999-05-03")]) == [24]
+    assert extrapolation.date_jumps([("24 November 2026", "2026-11-24")]) == []
 
 
 def test_the_cli_prints_json_last(tiny_run, monkeypatch, capsys):

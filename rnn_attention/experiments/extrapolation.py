@@ -30,13 +30,17 @@ The last printed line is JSON:
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import time
+from collections import Counter
 from pathlib import Path
 
 from ..data import load_split
-from ..data.derived import repeat_pairs, repeated_by_count, sources_at_most
+from ..data.derived import SOURCE_SEPARATOR, TARGET_SEPARATOR, repeat_pairs, repeated_by_count, sources_at_most
+from ..data.gold import date_fields
 from ..evaluate import decode_outputs, item_accuracy, items_produced, split_dates, split_digit_groups
+from ..items import copied_from, copy_table, in_order_recall
 from ..train import PROFILES, get_config, load_or_train, runs_dir
 from . import mean_or_none as _mean
 from . import spread, use_configured_threads
@@ -46,6 +50,10 @@ __all__ = [
     "KINDS",
     "WINDOWED",
     "LONGER_BUCKETS",
+    "LEVERS",
+    "LEVER_WIDTH",
+    "lever_configs",
+    "date_jumps",
     "SETTINGS",
     "RECIPE",
     "training_jobs",
@@ -67,6 +75,19 @@ KINDS = ("additive", "none", "location", "location_aware")
 # crossing inside one date (its year is up to 38 characters after its day) must fit in it.
 WINDOWED = {"location_aware_window": ("location_aware", (40, 40))}
 LONGER_BUCKETS = ((2, 30), (31, 60), (61, 70), (71, 80), (81, 95), (96, 111))
+# The levers of notebook 10's last section, trained on the repeated dates only, each the location-aware
+# model with a change or two (TrainConfig fields): (c) coverage (the cumulative weights as a second
+# channel of the location features, as Tacotron 2 does) and a kernel of 121 characters, wide enough to
+# see every jump to the next date (at most 60 characters either side); (b) on top of it, a local encoder
+# whose h_j reads 9 characters, so that no state knows how far it is from the end.
+LEVER_WIDTH = 121
+LEVERS_SHOWN = False  # whether notebook 10 measures the levers (run_extrapolation(levers=True)) and ships them
+LEVERS = {
+    "coverage": dict(attention="location_aware", location_coverage=True, location_kernel_size=LEVER_WIDTH),
+    "local_coverage": dict(
+        attention="location_aware", location_coverage=True, location_kernel_size=LEVER_WIDTH, encoder="conv"
+    ),
+}
 
 # Seeds, the training budget of each test and the sizes of the derived data: one recipe in every
 # profile (a GPU trains the same models, only faster), converged: in-range exact match 0.99-1.00 (the
@@ -145,8 +166,24 @@ def experiment_configs(profile: str | None = None, test: str = "longer", setting
     }
 
 
-def training_jobs(profile: str | None = None, data_dir=None) -> list[tuple]:
-    """[(TrainConfig, splits)] of every model both tests train: what `run_extrapolation` loads or trains."""
+def lever_configs(profile: str | None = None, setting_changes=None, **overrides) -> dict:
+    """{lever: [TrainConfig per seed]}: the repeated test's location-aware model with each lever's changes."""
+    s = settings(profile, **(setting_changes or {}))
+    extra = {**s["repeated"], **overrides}
+    return {
+        name: [
+            get_config(s["profile"], task="dates", seed=seed, progress=False, **{**extra, **changes})
+            for seed in s["seeds"]
+        ]
+        for name, changes in LEVERS.items()
+    }
+
+
+def training_jobs(profile: str | None = None, data_dir=None, levers: bool | None = None) -> list[tuple]:
+    """[(TrainConfig, splits)] of every model both tests (and, if levers, the levers) train: what notebook 10 loads.
+
+    levers=None: LEVERS_SHOWN, whether notebook 10 shows the levers (and so needs their reference models).
+    """
     s = settings(profile)
     extra = {"data_dir": str(data_dir)} if data_dir is not None else {}
     data = {
@@ -154,22 +191,34 @@ def training_jobs(profile: str | None = None, data_dir=None) -> list[tuple]:
         "repeated": repeated_splits(s["train_counts"], s["n_train_repeated"], data_dir),
     }
     configs = {test: experiment_configs(s["profile"], test, **extra) for test in data}
-    return [(cfg, data[test]) for test in configs for cfgs in configs[test].values() for cfg in cfgs]
+    jobs = [(cfg, data[test]) for test in configs for cfgs in configs[test].values() for cfg in cfgs]
+    if not (LEVERS_SHOWN if levers is None else levers):
+        return jobs
+    return jobs + [(cfg, data["repeated"]) for cfgs in lever_configs(s["profile"], **extra).values() for cfg in cfgs]
 
 
 def evaluate_buckets(model, vocabs, pairs, buckets=LONGER_BUCKETS, window=None) -> list[dict]:
-    """Per source-length bucket: n, exact match, per-item accuracy (digit groups), the same with oracle length."""
+    """Per source-length bucket: n, exact match, per-item accuracy (digit groups), the same with oracle length.
+
+    Also at a fixed target length: exact match and n of the bucket's targets of each number of digits
+    ("exact_match_by_digits", "n_by_digits": {digits: ...}), so a longer source is not a longer number.
+    """
     free = decode_outputs(model, pairs, vocabs, window=window)
     oracle = decode_outputs(model, pairs, vocabs, oracle=True, window=window)
     rows = []
     for lo, hi in buckets:
         idx = [i for i, (src, _) in enumerate(pairs) if lo <= len(src) <= hi]
         targets = [pairs[i][1] for i in idx]
+        digits = sorted({len(t) for t in targets})
         rows.append(
             {
                 "lo": lo,
                 "hi": hi,
                 "n": len(idx),
+                "n_by_digits": {d: sum(len(t) == d for t in targets) for d in digits},
+                "exact_match_by_digits": {
+                    d: _mean([free[i] == t for i, t in zip(idx, targets) if len(t) == d]) for d in digits
+                },
                 "exact_match": _mean([free[i] == t for i, t in zip(idx, targets)]),
                 "item_accuracy": _mean([item_accuracy(free[i], t, split_digit_groups) for i, t in zip(idx, targets)]),
                 "oracle_item_accuracy": _mean(
@@ -181,7 +230,11 @@ def evaluate_buckets(model, vocabs, pairs, buckets=LONGER_BUCKETS, window=None) 
 
 
 def evaluate_counts(model, vocabs, tests: dict, window=None) -> list[dict]:
-    """Per count k: n, exact match, per-date accuracy, dates written, per-date accuracy with oracle length."""
+    """Per count k: n, exact match, per-date accuracy, dates written, per-date accuracy with oracle length.
+
+    And the order-aware scores: in-order recall (LCS of the dates over k; free and with oracle length),
+    the table of which target date each output date copies (oracle length) and its most common pattern.
+    """
     rows = []
     for k, pairs in tests.items():
         free = decode_outputs(model, pairs, vocabs, window=window)
@@ -200,9 +253,42 @@ def evaluate_counts(model, vocabs, tests: dict, window=None) -> list[dict]:
                     _mean([split_dates(o)[p : p + 1] == [t.split(";")[p]] for o, t in zip(oracle, targets)])
                     for p in range(k)
                 ],
+                "in_order_recall": _mean([in_order_recall(o, t) for o, t in zip(free, targets)]),
+                "oracle_in_order_recall": _mean([in_order_recall(o, t) for o, t in zip(oracle, targets)]),
+                "oracle_copy_table": copy_table(oracle, targets),
+                "oracle_top_pattern": _top_pattern(oracle, targets, k),
             }
         )
     return rows
+
+
+def _top_pattern(outputs, targets, k: int) -> list:
+    """[pattern, share]: the most common `copied_from` list (cut or padded to k places with 0) and its share."""
+    patterns = Counter(tuple((copied_from(o, t) + [0] * k)[:k]) for o, t in zip(outputs, targets))
+    pattern, count = patterns.most_common(1)[0]
+    return [list(pattern), count / len(targets)]
+
+
+@functools.cache
+def _date_fields(date: str, iso: str) -> dict:
+    return date_fields(date, iso)  # the same test dates come back at every k: find their fields once
+
+
+def date_jumps(pairs) -> list[int]:
+    """For each pair of neighbouring dates in repeated-dates sources: how far the year of date p + 1 starts
+    after the last character of the day of date p, in characters (what attention must jump between dates).
+
+    The fields are found with data.gold.date_fields; a date whose fields cannot be found is an error there.
+    """
+    jumps = []
+    for source, target in pairs:
+        offset, ends = 0, []
+        for date, iso in zip(source.split(SOURCE_SEPARATOR), target.split(TARGET_SEPARATOR)):
+            fields = _date_fields(date, iso)
+            ends.append((offset + fields["day"][1] - 1, offset + fields["year"][0]))  # last day char, first year char
+            offset += len(date) + len(SOURCE_SEPARATOR)
+        jumps += [ends[p + 1][1] - ends[p][0] for p in range(len(ends) - 1)]
+    return jumps
 
 
 def summarise(per_seed: list[list[dict]], key: str) -> list[dict]:
@@ -214,7 +300,7 @@ def summarise(per_seed: list[list[dict]], key: str) -> list[dict]:
         row["n"] = first["n"]
         ems = [r["exact_match"] for r in seed_rows if r["exact_match"] is not None]
         row.update(**spread("exact_match", ems), exact_match_per_seed=ems)
-        for name in ("item_accuracy", "oracle_item_accuracy", "items_out"):
+        for name in ("item_accuracy", "oracle_item_accuracy", "items_out", "in_order_recall", "oracle_in_order_recall"):
             if name in first:
                 values = [r[name] for r in seed_rows if r[name] is not None]
                 row.update(spread(name, values))
@@ -222,6 +308,17 @@ def summarise(per_seed: list[list[dict]], key: str) -> list[dict]:
             row["oracle_item_accuracy_by_place_mean"] = [
                 _mean(list(values)) for values in zip(*(r["oracle_item_accuracy_by_place"] for r in seed_rows))
             ]
+        if "oracle_copy_table" in first:  # the mean table over seeds, and each seed's most common pattern
+            row["oracle_copy_table_mean"] = [
+                [_mean(list(cells)) for cells in zip(*rows_p)]
+                for rows_p in zip(*(r["oracle_copy_table"] for r in seed_rows))
+            ]
+            row["oracle_top_pattern_per_seed"] = [r["oracle_top_pattern"] for r in seed_rows]
+        if "exact_match_by_digits" in first:  # mean over seeds, at each number of digits
+            row["n_by_digits"] = first["n_by_digits"]
+            row["exact_match_by_digits_mean"] = {
+                d: _mean([r["exact_match_by_digits"][d] for r in seed_rows]) for d in first["exact_match_by_digits"]
+            }
         rows.append(row)
     return rows
 
@@ -234,12 +331,14 @@ def run_extrapolation(
     return_runs: bool = False,
     setting_changes: dict | None = None,
     workers: int | None = None,
+    levers: bool = False,
     **overrides,
 ):
     """Train (or load) every model of both tests and measure them; the result dict (and the runs, if asked).
 
     setting_changes replace entries of SETTINGS[profile]; overrides are TrainConfig fields for every model;
-    workers: how many models to train at once, in separate processes (default: see parallel.train_workers).
+    workers: how many models to train at once, in separate processes (default: see parallel.train_workers);
+    levers: also the LEVERS models, measured on the repeated test (result["levers"], runs["levers"]).
     """
     start = time.perf_counter()
     s = settings(profile, **(setting_changes or {}))
@@ -255,7 +354,12 @@ def run_extrapolation(
         "train_seconds": {},
     }
     runs: dict = {"longer": {}, "repeated": {}}
-    configs = {test: experiment_configs(s["profile"], test, setting_changes, **extra) for test in runs}
+    if levers:
+        result["levers"], runs["levers"] = {}, {}
+    configs = {
+        test: experiment_configs(s["profile"], test, setting_changes, **extra) for test in ("longer", "repeated")
+    }
+    lever_cfgs = lever_configs(s["profile"], setting_changes, **extra) if levers else {}
     use_configured_threads(configs["longer"]["additive"][0])
 
     data = {
@@ -267,7 +371,8 @@ def run_extrapolation(
         longer_test = longer_test[:: max(1, len(longer_test) // s["n_test_longer"])][: s["n_test_longer"]]
     tests = {"longer": longer_test, "repeated": repeated_tests(s["test_counts"], s["n_test_per_count"], data_dir)}
     train_missing(
-        [(cfg, data[test]) for test in configs for cfgs in configs[test].values() for cfg in cfgs],
+        [(cfg, data[test]) for test in configs for cfgs in configs[test].values() for cfg in cfgs]
+        + [(cfg, data["repeated"]) for cfgs in lever_cfgs.values() for cfg in cfgs],
         out_dir,
         workers,
         verbose,
@@ -287,6 +392,11 @@ def run_extrapolation(
                 for run in runs[test][kind]
             ]
             result[test][name] = summarise(per_seed[name], "lo,hi" if test == "longer" else "k")
+    for name, cfgs in lever_cfgs.items():
+        runs["levers"][name] = [load_or_train(cfg, out_dir, verbose=verbose, splits=data["repeated"]) for cfg in cfgs]
+        result["train_seconds"][f"levers/{name}"] = sum(run.info["seconds"] for run in runs["levers"][name])
+        per_lever = [evaluate_counts(run.model, run.vocabs, tests["repeated"]) for run in runs["levers"][name]]
+        result["levers"][name] = summarise(per_lever, "k")
     result["seconds"] = time.perf_counter() - start
     return (result, runs) if return_runs else result
 

@@ -9,7 +9,11 @@ At every output step i (Bahdanau et al. 2015):
     logits_i     = W_o [s_i; c_i; E y_{i-1}]             p(y_i | y_<i, x) = softmax(logits_i)
 
 with s_0 = tanh(W_init x0), x0 the part of the encoder's summary the kind of
-attention names (`init_source`). `step` runs one step (decoding); `forward` runs
+attention names (`init_source`). A kind with `uses_coverage` (location-aware
+attention with coverage, notebook 10) also reads the sum of all earlier weights,
+alpha_1 + ... + alpha_{i-1}; the decoder carries it after s_i in the state it
+returns, (B, H + S), so every decoding loop (teacher forcing, greedy, beam search,
+which reorders the state's rows) carries it without knowing. `step` runs one step (decoding); `forward` runs
 all T steps under teacher forcing with the same recurrence function, and batches
 the embedding and the read-out, which do not feed the recurrence, over all T.
 
@@ -59,14 +63,31 @@ class Decoder(nn.Module):
 
         Only `final` is read; enc_outputs and src_mask stay in the signature, which notebooks 06 and 08 call.
         """
-        return torch.tanh(self.init(self.attention.init_source(final)))  # (B, H)
+        dec_state = torch.tanh(self.init(self.attention.init_source(final)))  # (B, H)
+        if self._uses_coverage():
+            dec_state = torch.cat([dec_state, enc_outputs.new_zeros(enc_outputs.shape[:2])], dim=1)  # (B, H + S)
+        return dec_state
+
+    def _uses_coverage(self) -> bool:
+        return getattr(self.attention, "uses_coverage", False)
 
     def project_keys(self, enc_outputs):
         """The part of the scores that depends only on h_j, computed once per sentence (or None)."""
         return self.attention.project_keys(enc_outputs)  # (B, S, A), or None
 
     def _recurrence(self, embedded, dec_state, enc_outputs, src_mask, projected_keys, prev_weights):
-        """Step i without the read-out: (E y_{i-1} (B, E), s_{i-1} (B, H)) -> (s_i (B, H), c_i (B, K), alpha_i)."""
+        """Step i without the read-out: (E y_{i-1} (B, E), s_{i-1} (B, H)) -> (s_i (B, H), c_i (B, K), alpha_i).
+
+        With a coverage kind the state in and out is (B, H + S): s and the sum of the earlier weights.
+        """
+        if self._uses_coverage():
+            H = self.hidden_size
+            coverage = dec_state[:, H:]  # (B, S): alpha_1 + ... + alpha_{i-1}
+            context, attn_weights = self.attention(
+                dec_state[:, :H], enc_outputs, src_mask, projected_keys, prev_weights, coverage=coverage
+            )  # (B, K), (B, S)
+            s_i = self.rnn(torch.cat([embedded, context], dim=-1), dec_state[:, :H])  # (B, H)
+            return torch.cat([s_i, coverage + attn_weights], dim=1), context, attn_weights  # (B, H + S)
         if self.attention.uses_previous_weights:
             # c_i = sum_j alpha_ij h_j, alpha_i also reading alpha_{i-1}
             context, attn_weights = self.attention(dec_state, enc_outputs, src_mask, projected_keys, prev_weights)
@@ -93,7 +114,8 @@ class Decoder(nn.Module):
         dec_state, context, attn_weights = self._recurrence(
             embedded, dec_state, enc_outputs, src_mask, projected_keys, prev_weights
         )  # (B, H), (B, K), (B, S)
-        return self._read_out(dec_state, context, embedded), dec_state, attn_weights  # (B, V), (B, H), (B, S)
+        logits = self._read_out(dec_state[:, : self.hidden_size], context, embedded)  # (B, V): s_i without coverage
+        return logits, dec_state, attn_weights  # (B, V), (B, H), (B, S)
 
     def forward(self, tgt_in, enc_outputs, final, src_mask):
         """Teacher forcing: tgt_in (B, T) = SOS + target -> (logits (B, T, V), attn (B, T, S) or None).
@@ -111,7 +133,7 @@ class Decoder(nn.Module):
             dec_state, context, attn_weights = self._recurrence(
                 embedded[:, i], dec_state, enc_outputs, src_mask, projected_keys, attn_weights
             )  # (B, H), (B, K), (B, S)
-            states.append(dec_state)
+            states.append(dec_state[:, : self.hidden_size])  # s_i (without a coverage kind's sum)
             contexts.append(context)
             weights.append(attn_weights)
         states, contexts = torch.stack(states, dim=1), torch.stack(contexts, dim=1)  # (B, T, H), (B, T, K)

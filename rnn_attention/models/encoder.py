@@ -24,7 +24,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from ..data.vocab import Vocab
 from ..masking import lengths_to_mask
 
-__all__ = ["Encoder", "reverse_within_lengths", "run_one_direction"]
+__all__ = ["Encoder", "reverse_within_lengths", "run_one_direction", "build_encoder"]
 
 _GRU_WEIGHTS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 
@@ -138,3 +138,21 @@ class Encoder(nn.Module):
         rows = torch.arange(embedded.shape[0], device=embedded.device)  # (B,)
         final = torch.cat([forward_out[rows, lengths - 1], backward_out[:, 0]], dim=-1)  # (B, 2H)
         return enc_outputs, final
+
+
+def build_encoder(src_vocab_size: int, cfg) -> nn.Module:
+    """The encoder cfg.encoder names: "bigru" (default, this module's Encoder) or "conv" (local_encoder.ConvEncoder)."""
+    from .kinds import config_value
+    from .local_encoder import ConvEncoder  # it imports check_src from this module
+
+    kind = config_value(cfg, "encoder", "bigru")
+    emb, hidden, dropout = (
+        config_value(cfg, "emb_size"),
+        config_value(cfg, "hidden_size"),
+        config_value(cfg, "dropout", 0.0),
+    )
+    if kind == "bigru":
+        return Encoder(src_vocab_size, emb, hidden, dropout)
+    if kind == "conv":  # notebook 10: h_j reads only its neighbours
+        return ConvEncoder(src_vocab_size, emb, hidden, dropout, int(config_value(cfg, "encoder_kernel_size", 9)))
+    raise ValueError(f"encoder must be 'bigru' or 'conv', got {kind!r}")

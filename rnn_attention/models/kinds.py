@@ -322,6 +322,12 @@ class LocationAwareKind(AttentionKind):
     as a product with the sliding windows of alpha_{i-1} (`unfold=True`): the
     same numbers to float rounding, about a fifth faster per CPU training step.
     Built directly, it computes the equations as they read.
+
+    coverage=True (notebook 10; Tacotron 2's location-sensitive attention, Shen
+    et al. 2018) convolves a second channel too, the cumulative weights
+    alpha_1 + ... + alpha_{i-1} (zero at the first step), so f_ij can also say
+    "this is already covered": F then has shape (k, 2, r). The decoder carries
+    that sum (`uses_coverage`); forward takes it as `coverage`.
     """
 
     uses_previous_weights = True
@@ -335,9 +341,11 @@ class LocationAwareKind(AttentionKind):
         kernel_size: int = 11,
         tanh_via_sigmoid: bool = False,
         unfold: bool = False,
+        coverage: bool = False,
     ):
         super().__init__(query_size, key_size)
         self.tanh_via_sigmoid, self.unfold = tanh_via_sigmoid, unfold
+        self.uses_coverage = bool(coverage)  # the decoder carries the cumulative weights for it
         for name, value in (("attn_size", attn_size), ("filters", filters), ("kernel_size", kernel_size)):
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
@@ -346,20 +354,31 @@ class LocationAwareKind(AttentionKind):
         self.attn_size = attn_size
         self.W = nn.Linear(query_size, attn_size, bias=False)  # looks at s_{i-1}
         self.V = nn.Linear(key_size, attn_size, bias=False)  # looks at h_j
-        self.F = nn.Conv1d(1, filters, kernel_size, padding=kernel_size // 2, bias=False)  # k filters over alpha_{i-1}
+        channels = 2 if coverage else 1  # alpha_{i-1} (and the cumulative weights)
+        self.F = nn.Conv1d(channels, filters, kernel_size, padding=kernel_size // 2, bias=False)  # k filters
         self.U = nn.Linear(filters, attn_size, bias=False)  # looks at f_ij
         self.b = nn.Parameter(torch.zeros(attn_size))
         self.w = nn.Linear(attn_size, 1, bias=False)  # turns A numbers into one score
 
     @classmethod
     def from_config(cls, cfg, query_size: int, key_size: int):
-        """A = cfg.attn_size, k = cfg.location_filters (8), r = cfg.location_kernel_size (11)."""
+        """A = cfg.attn_size, k = cfg.location_filters (8), r = cfg.location_kernel_size (11), cfg.location_coverage."""
         attn_size = config_value(cfg, "attn_size")
         if not attn_size:
             raise ValueError("location-aware attention needs cfg.attn_size, the size A of its hidden layer")
         filters = int(config_value(cfg, "location_filters", 8))
         kernel_size = int(config_value(cfg, "location_kernel_size", 11))
-        return cls(query_size, key_size, int(attn_size), filters, kernel_size, tanh_via_sigmoid=True, unfold=True)
+        coverage = bool(config_value(cfg, "location_coverage", False))
+        return cls(
+            query_size,
+            key_size,
+            int(attn_size),
+            filters,
+            kernel_size,
+            tanh_via_sigmoid=True,
+            unfold=True,
+            coverage=coverage,
+        )
 
     def project_keys(self, keys: torch.Tensor) -> torch.Tensor:
         """V h_j + b for every j: it does not depend on i, so compute it once per sentence (B, S, A)."""
@@ -372,8 +391,25 @@ class LocationAwareKind(AttentionKind):
         weights[:, 0] = 1.0
         return weights
 
-    def location_features(self, prev_weights: torch.Tensor) -> torch.Tensor:
-        """f_i = F * alpha_{i-1}: k numbers per position saying where the attention was (B, S, k)."""
+    def location_features(self, prev_weights: torch.Tensor, coverage: torch.Tensor | None = None) -> torch.Tensor:
+        """f_i = F * alpha_{i-1}: k numbers per position saying where the attention was (B, S, k).
+
+        With coverage, f_i = F * [alpha_{i-1}; coverage], coverage (B, S) the sum of the earlier weights.
+        """
+        if self.uses_coverage:
+            if coverage is None or coverage.shape != prev_weights.shape:
+                got = None if coverage is None else tuple(coverage.shape)
+                raise ValueError(
+                    f"this location-aware attention has coverage: it needs the cumulative weights, shaped as "
+                    f"prev_weights {tuple(prev_weights.shape)}, got {got}"
+                )
+            channels = torch.stack([prev_weights, coverage], dim=1)  # (B, 2, S)
+            if self.unfold:
+                r = self.F.kernel_size[0]
+                windows = nn.functional.pad(channels, (r // 2, r // 2)).unfold(2, r, 1)  # (B, 2, S, r)
+                # f_ij = sum_c sum_t F[:, c, t] x_{c, j + t - r//2}
+                return torch.einsum("bcst,kct->bsk", windows, self.F.weight)  # (B, S, k)
+            return self.F(channels).transpose(1, 2)  # (B, k, S) -> (B, S, k)
         if self.unfold:
             r = self.F.kernel_size[0]
             # f_ij = sum_t F[:, t] alpha_{i-1, j + t - r//2}: the windows of alpha_{i-1} times the filters
@@ -381,13 +417,18 @@ class LocationAwareKind(AttentionKind):
             return windows @ self.F.weight.squeeze(1).T  # (B, S, r) @ (r, k) -> (B, S, k)
         return self.F(prev_weights.unsqueeze(1)).transpose(1, 2)  # (B, 1, S) -> (B, k, S) -> (B, S, k)
 
-    def forward(self, query, keys, mask=None, projected_keys=None, prev_weights=None):
-        """query s_{i-1} (B, H), keys (B, S, K), prev_weights alpha_{i-1} (B, S) or None -> (B, K), (B, S)."""
+    def forward(self, query, keys, mask=None, projected_keys=None, prev_weights=None, coverage=None):
+        """query s_{i-1} (B, H), keys (B, S, K), prev_weights alpha_{i-1} (B, S) or None -> (B, K), (B, S).
+
+        coverage (B, S): the sum of the earlier weights, for a kind built with coverage (None only at the first step).
+        """
         if projected_keys is None:
             projected_keys = self.project_keys(keys)  # (B, S, A)
+        if self.uses_coverage and prev_weights is None and coverage is None:
+            coverage = keys.new_zeros(keys.shape[:2])  # (B, S): the first step, nothing covered yet
         if prev_weights is None:
             prev_weights = self.initial_weights(keys)  # (B, S): alpha_0
-        f = self.location_features(prev_weights)  # (B, S, k)
+        f = self.location_features(prev_weights, coverage)  # (B, S, k)
         # e_ij = w^T tanh(W s_{i-1} + V h_j + U f_ij + b)
         x = self.W(query).unsqueeze(1) + projected_keys + self.U(f)  # (B, S, A)
         if self.tanh_via_sigmoid:

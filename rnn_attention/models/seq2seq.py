@@ -21,7 +21,7 @@ from ..data.vocab import Vocab
 from ..masking import lengths_to_mask
 from .beam import beam_search
 from .decoder import Decoder
-from .encoder import Encoder
+from .encoder import Encoder, build_encoder
 from .kinds import build_attention, config_value
 from .luong import LuongDecoder
 
@@ -125,7 +125,7 @@ def build_model(src_vocab_size: int, tgt_vocab_size: int, cfg) -> Seq2Seq:
         raise ValueError(f"decoder must be one of {tuple(DECODERS)}, got {architecture!r}")
     emb, hidden = config_value(cfg, "emb_size"), config_value(cfg, "hidden_size")
     dropout = config_value(cfg, "dropout", 0.0)
-    encoder = Encoder(src_vocab_size, emb, hidden, dropout)
+    encoder = build_encoder(src_vocab_size, cfg)  # cfg.encoder: "bigru" (Encoder) or "conv" (notebook 10)
     K = encoder.output_size
     decoder_class = DECODERS[architecture]
     state_size = decoder_class.state_size(hidden, K) if hasattr(decoder_class, "state_size") else hidden

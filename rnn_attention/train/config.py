@@ -66,6 +66,9 @@ class TrainConfig:
     location_strict: bool = False  # location attention past location_max_len: weight 0 (False) or a ValueError
     location_filters: int = 8  # location-aware attention: convolution filters over the previous weights
     location_kernel_size: int = 11  # location-aware attention: width of that convolution
+    location_coverage: bool = False  # location-aware attention: also convolve the cumulative weights (notebook 10)
+    encoder: str = "bigru"  # bigru (h_j reads the whole sentence) or conv (h_j reads only its neighbours)
+    encoder_kernel_size: int = 9  # the conv encoder: how many characters each h_j reads
     batch_size: int = 64
     lr: float = 3e-3  # Adam's peak learning rate
     warmup_steps: int = 30  # linear warm-up, then cosine decay to lr * final_lr_ratio
@@ -119,6 +122,7 @@ _POSITIVE = {
     "location_max_len": (1, True),
     "location_filters": (1, False),
     "location_kernel_size": (1, False),
+    "encoder_kernel_size": (1, False),
     "warmup_steps": (0, False),
     "valid_pairs": (0, False),
     "snapshot_every": (0, False),
@@ -157,11 +161,12 @@ def validate_config(cfg) -> None:
             raise ValueError(f"TrainConfig.{name} must be {bounds}, got {value}")
     if cfg.device not in DEVICES:
         raise ValueError(f"TrainConfig.device must be one of {DEVICES}, got {cfg.device!r}")
-    for name in ("task", "decoder", "attention"):
+    for name in ("task", "decoder", "attention", "encoder"):
         if not isinstance(getattr(cfg, name), str):
             raise TypeError(f"TrainConfig.{name} must be a str, got {getattr(cfg, name)!r}")
-    if not isinstance(cfg.location_strict, bool):
-        raise TypeError(f"TrainConfig.location_strict must be a bool, got {cfg.location_strict!r}")
+    for name in ("location_strict", "location_coverage"):
+        if not isinstance(getattr(cfg, name), bool):
+            raise TypeError(f"TrainConfig.{name} must be a bool, got {getattr(cfg, name)!r}")
 
 
 # The course's recipe for a dates model (notebooks 06, 07, 09): the same in every profile, so that a
