@@ -66,6 +66,9 @@ class TrainConfig:
     location_strict: bool = False  # location attention past location_max_len: weight 0 (False) or a ValueError
     location_filters: int = 8  # location-aware attention: convolution filters over the previous weights
     location_kernel_size: int = 11  # location-aware attention: width of that convolution
+    # False: the loss ignores the EOS target, so the model never learns when to stop; decode it to the
+    # target's length (oracle length), as Newman et al. (2020)'s -EOS models (notebook 11)
+    train_eos: bool = True
     batch_size: int = 64
     lr: float = 3e-3  # Adam's peak learning rate
     warmup_steps: int = 30  # linear warm-up, then cosine decay to lr * final_lr_ratio
@@ -160,8 +163,9 @@ def validate_config(cfg) -> None:
     for name in ("task", "decoder", "attention"):
         if not isinstance(getattr(cfg, name), str):
             raise TypeError(f"TrainConfig.{name} must be a str, got {getattr(cfg, name)!r}")
-    if not isinstance(cfg.location_strict, bool):
-        raise TypeError(f"TrainConfig.location_strict must be a bool, got {cfg.location_strict!r}")
+    for name in ("location_strict", "train_eos"):
+        if not isinstance(getattr(cfg, name), bool):
+            raise TypeError(f"TrainConfig.{name} must be a bool, got {getattr(cfg, name)!r}")
 
 
 # The course's recipe for a dates model (notebooks 06, 07, 09): the same in every profile, so that a
