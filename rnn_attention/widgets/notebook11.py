@@ -27,7 +27,6 @@ class LengthAlignmentExplorer(Explorer):
     "char_accuracy"; "text", the lines shown.
     """
 
-
     def __init__(self, models: dict, task: str, lengths, initial_length: int, seed: int, extra_steps: int):
         self.models, self.task, self.seed, self.extra_steps = dict(models), task, int(seed), int(extra_steps)
         self.length = widgets.SelectionSlider(
