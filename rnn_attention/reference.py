@@ -92,9 +92,9 @@ def _extrapolation_jobs():
 
 
 def _copy_length_jobs():
-    from .experiments.copy_length import training_jobs
+    from .experiments.copy_length import eos_dates_jobs, training_jobs
 
-    return training_jobs()
+    return training_jobs() + eos_dates_jobs()["-EOS"]
 
 
 # notebook -> the (config, splits or None) of every model it shows (07 shows 06's model).

@@ -11,7 +11,7 @@
 #
 # *Notebook 10 found no decoder that works past its training lengths. Here one does: on copy and reverse, an attention that can only move by relative steps copies strings ten times longer than any it trained on, and content-based attention does not. The difference is the inductive bias, not the computation.*
 #
-# **Time:** about 35 minutes. The 10 trained models (5 decoders, 2 seeds) are the course's reference models: they load in seconds, and measuring them takes about 2 minutes on a 2-core CPU. Training your own (`COURSE_TRAIN=1`) trains 10 small models of 800 steps, two at a time: the reference build took 33 minutes (3,771 s of training in all) on the course's shared 2-core CPU while it was heavily loaded (load average 13 to 36); the training cell prints each model's seconds, and an idle machine is faster.
+# **Time:** about 35 minutes. The 12 trained models (5 decoders on copy and reverse, 1 on repeated dates, 2 seeds each) are the course's reference models, and 2 more are notebook 10's: they load in seconds, and measuring them took 1 to 4 minutes on the course's shared 2-core CPU, depending on its load. Training your own (`COURSE_TRAIN=1`) trains the 12 models, two at a time: the reference build took 43 minutes (4,919 s of training in all) on that CPU while it was heavily loaded (load average 8 to 36); the training cells print each model's seconds, and an idle machine is faster.
 #
 # **Questions**
 # - Copy is the easiest alignment there is: the diagonal. Does content-based attention trained on strings of 1-20 symbols copy a string of 60? Of 200?
@@ -47,6 +47,7 @@ from rnn_attention.experiments.copy_length import (
     format_table,
     length_splits,
     run_copy_length,
+    run_eos_dates,
     test_lengths,
     worst_over_seeds,
 )
@@ -91,6 +92,7 @@ print("a training pair:", copy_splits["train"][0])
 # $$\gamma_i = 1 + \operatorname{softplus}(g^\top s_{i-1} + b), \qquad \alpha_{ij} = \frac{\tilde\alpha_{ij}^{\,\gamma_i}}{\sum_{k} \tilde\alpha_{ik}^{\,\gamma_i}} .$$
 #
 # The move $+1$ carries the weight of position $j-1$ to position $j$. Past both ends there is nothing (zero padding, not wrap-around), so weight moved off the sentence is lost; the last step renormalises over the real positions.
+# (The NTM's memory is a ring and its shift is a circular convolution, which wraps around. A sentence has two ends: the weight that would wrap from the last symbol to the first would make the decoder read the start again.)
 # Sharpening with $\gamma_i \ge 1$ undoes the blur that a soft move makes.
 # $W$ has $3H + 3$ numbers and $g, b$ have $H + 1$: nothing here knows a position or a length.
 #
@@ -326,6 +328,51 @@ claim("past the training lengths, -EOS changes per-character accuracy by less th
 # That is a result about this task and these models: Newman et al. measured large gains on other tasks (a bracket-closing language at 10x its training length, SCAN's length split). The relative-shift decoder, for its part, needed no help with stopping.
 
 # %% [markdown]
+# **On notebook 10's repeated dates.** There the content-based model, trained on 1-3 dates, wrote at most the last date or two right when forced to go on to $k$ dates.
+# Does training without EOS change that? The same model and budget (notebook 10's `repeated` additive models, both seeds) against the same trained without EOS, all decoded to the oracle length, per-date accuracy by $k$:
+
+# %% tags=["nbval-ignore-output"]
+eos_dates = run_eos_dates()
+for label, entry in eos_dates.items():
+    print(f"{label}: {' + '.join(f'{s:.0f}' for s in entry['train_seconds'])} s of training for seeds {list(SEEDS)}")
+
+# %%
+def per_date(label, k, key="oracle_item_accuracy"):
+    """The worse seed's value at k dates."""
+    return min(next(r[key] for r in rows if r["k"] == k) for rows in eos_dates[label]["rows"])
+
+
+COUNTS = [r["k"] for r in eos_dates["+EOS"]["rows"][0]]
+
+
+def by_place(label, k):
+    """Per-date accuracy at each place of the output, oracle length, mean over seeds."""
+    rows = [next(r["oracle_item_accuracy_by_place"] for r in seed_rows if r["k"] == k)
+            for seed_rows in eos_dates[label]["rows"]]
+    return [sum(p) / len(p) for p in zip(*rows)]
+
+
+print("per-date accuracy with oracle length: worse seed, then by place (mean over seeds)")
+for k in COUNTS:
+    print(f"k={k}  +EOS {per_date('+EOS', k):.2f} {[round(p, 2) for p in by_place('+EOS', k)]}")
+    print(f"      -EOS {per_date('-EOS', k):.2f} {[round(p, 2) for p in by_place('-EOS', k)]}")
+
+# %%
+BEYOND = [k for k in COUNTS if k > 3]
+claim("without EOS in training, the last date is right at every k from 4 to 8 (at least 0.95, mean over seeds)",
+      all(by_place("-EOS", k)[-1] >= 0.95 for k in BEYOND))
+claim("without EOS in training, every date between the first and the last is still wrong at k = 4 to 8 "
+      "(at most 0.05 at each place)", all(max(by_place("-EOS", k)[1:-1]) <= 0.05 for k in BEYOND))
+claim("-EOS per-date accuracy stays below 0.5 at every k from 4 to 8, in the worse seed",
+      all(per_date("-EOS", k) < 0.5 for k in BEYOND))
+claim("-EOS gets the first date right more often than +EOS at every k from 4 to 8, by at least 0.2 (mean over seeds)",
+      all(by_place("-EOS", k)[0] - by_place("+EOS", k)[0] >= 0.2 for k in BEYOND))
+
+# %% [markdown]
+# Without EOS in training the model does better at the two ends and nowhere else: the first date is right about half the time (0.43 to 0.66, against 0.05 to 0.35 with EOS, mean over seeds), the last date always; the dates in between stay wrong.
+# So per-date accuracy rises only by 0.01 to 0.08 (worse seed), and the count of dates still does not extrapolate. As on copy, the content model's trouble is *where it looks*, not only when it stops.
+
+# %% [markdown]
 # ## 8. Reading an extrapolation table
 #
 # "Does it extrapolate?" is answered by a table like the ones above, and it is easy to read one too kindly.
@@ -374,8 +421,8 @@ for name in ("copy/additive", "copy/relative_shift", "reverse/additive", "revers
 # A Transformer has no recurrence; it learns where a token is from a *position encoding* added to it (notebook 09, §8). The schemes map onto this course's decoders:
 #
 # - **Learned absolute position embeddings** (BERT, GPT-2): one learned vector per position up to a maximum length. That is notebook 08's location model again, a layer with one output per position: nothing past the maximum, and little training signal for the positions that are rare.
-# - **Sinusoidal encodings** (Vaswani et al. 2017, §3.5) were chosen because they "may allow the model to extrapolate to sequence lengths longer than the ones encountered during training", since a fixed offset is a linear function of them. In practice they extrapolate poorly: Press, Smith and Lewis (2022) measure the perplexity of sinusoidal models rising steeply a few dozen tokens past the training length.
-# - **Relative schemes**: Shaw, Uszkoreit and Vaswani (2018) score a pair of tokens by their *distance*; ALiBi (Press et al. 2022) subtracts a penalty proportional to the distance from every attention score, and models trained on 1,024 tokens keep their perplexity on inputs several times longer. These are the Transformer's "relative moves": a rule with no absolute position in it, the same at every length.
+# - **Sinusoidal encodings** (Vaswani et al. 2017, §3.5) were chosen because they "may allow the model to extrapolate to sequence lengths longer than the ones encountered during training", since a fixed offset is a linear function of them. In practice they extrapolate poorly: Press, Smith and Lewis (2022) find the perplexity of language models with sinusoidal encodings getting worse soon after the training length.
+# - **Relative schemes**: Shaw, Uszkoreit and Vaswani (2018) score a pair of tokens by their *distance*; ALiBi (Press et al. 2022) subtracts a penalty proportional to the distance from every attention score; their model trained on inputs of 1,024 tokens reached, on inputs of 2,048, the perplexity of a sinusoidal model trained on 2,048. These are the Transformer's "relative moves": a rule with no absolute position in it, the same at every length.
 #
 # The lesson carries over: what the model can tell apart decides where it is right. We did not measure Transformers here; the papers above did.
 

@@ -61,6 +61,8 @@ __all__ = [
     "evaluate_lengths",
     "worst_over_seeds",
     "run_copy_length",
+    "eos_dates_jobs",
+    "run_eos_dates",
     "format_table",
     "main",
 ]
@@ -214,6 +216,43 @@ def run_copy_length(
         }
     result["seconds"] = round(time.perf_counter() - start, 1)
     return (result, runs, tests) if return_runs else result
+
+
+def eos_dates_jobs(profile: str | None = None, data_dir=None) -> dict:
+    """{"+EOS": [(cfg, splits) per seed], "-EOS": [...]}: notebook 10's repeated-dates additive models, and the same
+    trained without EOS (its reference models are notebook 10's; the -EOS ones are notebook 11's)."""
+    from .extrapolation import experiment_configs as repeated_configs
+    from .extrapolation import repeated_splits, settings
+
+    s = settings(profile)
+    extra = {"data_dir": str(data_dir)} if data_dir is not None else {}
+    data = repeated_splits(s["train_counts"], s["n_train_repeated"], data_dir)
+    with_eos = repeated_configs(s["profile"], "repeated", **extra)["additive"]
+    return {
+        "+EOS": [(cfg, data) for cfg in with_eos],
+        "-EOS": [(cfg.replace(train_eos=False), data) for cfg in with_eos],
+    }
+
+
+def run_eos_dates(profile: str | None = None, out_dir=None, verbose: bool = True, data_dir=None) -> dict:
+    """Repeated dates (notebook 10), additive attention with and without EOS in training, decoded to oracle length.
+
+    {"+EOS" / "-EOS": {"train_seconds": [per seed], "rows": [per seed: evaluate_counts rows]}}
+    """
+    from .extrapolation import evaluate_counts, repeated_tests, settings
+
+    s = settings(profile)
+    tests = repeated_tests(s["test_counts"], s["n_test_per_count"], data_dir)
+    jobs = eos_dates_jobs(profile, data_dir)
+    train_missing([job for pairs in jobs.values() for job in pairs], out_dir, None, verbose)
+    out = {}
+    for label, pairs in jobs.items():
+        runs = [load_or_train(cfg, out_dir, verbose=verbose, splits=splits) for cfg, splits in pairs]
+        out[label] = {
+            "train_seconds": [round(run.info["seconds"], 1) for run in runs],
+            "rows": [evaluate_counts(run.model, run.vocabs, tests) for run in runs],
+        }
+    return out
 
 
 def format_table(result: dict, decoding: str = "free") -> str:
