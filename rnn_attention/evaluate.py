@@ -122,17 +122,20 @@ def greedy_outputs(model, pairs, vocabs, batch_size: int = 500, max_len: int | N
     return decode_outputs(model, pairs, vocabs, batch_size=batch_size, max_len=max_len)
 
 
-def exact_match(model, pairs, vocabs, batch_size: int = 500) -> float:
-    """Fraction of pairs whose greedy output equals the target exactly."""
+def exact_match(model, pairs, vocabs, batch_size: int = 500, oracle: bool = False) -> float:
+    """Fraction of pairs whose greedy output equals the target exactly (oracle=True: decoded to the target's length)."""
     if not pairs:
         raise ValueError("exact_match needs at least one (source, target) pair")
-    outputs = greedy_outputs(model, pairs, vocabs, batch_size)
+    if oracle:
+        outputs = decode_outputs(model, pairs, vocabs, oracle=True, batch_size=batch_size)
+    else:
+        outputs = greedy_outputs(model, pairs, vocabs, batch_size)
     return sum(out == tgt for out, (_, tgt) in zip(outputs, pairs)) / len(pairs)
 
 
 @torch.no_grad()
-def token_accuracy(model, pairs, vocabs, batch_size: int = 500) -> float:
-    """Teacher-forced accuracy per target token (EOS included): the next symbol right, given the true prefix."""
+def token_accuracy(model, pairs, vocabs, batch_size: int = 500, count_eos: bool = True) -> float:
+    """Teacher-forced accuracy per target token (EOS included unless count_eos=False): the next symbol right."""
     if not pairs:
         raise ValueError("token_accuracy needs at least one (source, target) pair")
     correct = total = 0
@@ -142,6 +145,8 @@ def token_accuracy(model, pairs, vocabs, batch_size: int = 500) -> float:
             batch = make_batch(chunk, vocabs).to(device)
             logits = model(batch.src, batch.src_lengths, batch.tgt_in)  # (B, T, V)
             real = batch.tgt_out != Vocab.PAD  # (B, T)
+            if not count_eos:
+                real &= batch.tgt_out != Vocab.EOS
             correct += int(((logits.argmax(-1) == batch.tgt_out) & real).sum())
             total += int(real.sum())
     return correct / total

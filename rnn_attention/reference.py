@@ -112,6 +112,12 @@ def _extrapolation_jobs():
     return training_jobs()
 
 
+def _copy_length_jobs():
+    from .experiments.copy_length import eos_dates_jobs, training_jobs
+
+    return training_jobs() + eos_dates_jobs()["-EOS"]
+
+
 # notebook -> the (config, splits or None) of every model it shows (07 shows 06's model).
 NOTEBOOK_JOBS = {
     "06": _dates_jobs,
@@ -119,6 +125,7 @@ NOTEBOOK_JOBS = {
     "08": _length_jobs,
     "09": _score_jobs,
     "10": _extrapolation_jobs,
+    "11": _copy_length_jobs,
     "12": _under_trained_jobs,  # and 06's model, loaded as 06 loads it
     "13": _alignment_jobs,  # and the models of 06, 08 and 09, loaded as those notebooks load them
 }

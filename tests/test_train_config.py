@@ -31,6 +31,7 @@ PINNED_DEFAULTS = dict(
     location_max_len=None,
     location_filters=8,
     location_kernel_size=11,
+    train_eos=True,
     batch_size=64,
     lr=3e-3,
     warmup_steps=30,

@@ -16,8 +16,11 @@ training (the splits of dates are disjoint by date).
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Sequence
+
+from .tasks import TOY_ALPHABET
 
 __all__ = [
     "SOURCE_SEPARATOR",
@@ -26,6 +29,7 @@ __all__ = [
     "repeated_by_count",
     "count_items",
     "sources_at_most",
+    "toy_pairs_of_length",
 ]
 
 SOURCE_SEPARATOR = " ; "  # between the k dates of a source
@@ -84,3 +88,31 @@ def sources_at_most(pairs: Sequence[Pair], max_len: int) -> list[Pair]:
     if not kept:
         raise ValueError(f"no source has at most {max_len} characters")
     return kept
+
+
+def toy_pairs_of_length(task: str, length: int, n: int, seed: int = 0, exclude=()) -> list[Pair]:
+    """n copy or reverse pairs whose sources have exactly `length` symbols, none of them in `exclude`.
+
+    The strings are drawn from the toy tasks' alphabet (digits and lower-case
+    letters) by a generator seeded from (task, length, seed), so the same call
+    gives the same pairs on every machine; nothing is written. Notebook 11 tests
+    at lengths past the committed splits' 60 with them; `exclude` keeps out the
+    training sources. Sources are distinct.
+    """
+    if task not in ("copy", "reverse"):
+        raise ValueError(f"task must be 'copy' or 'reverse', got {task!r}")
+    if not isinstance(length, int) or length < 1 or not isinstance(n, int) or n < 1:
+        raise ValueError(f"length and n must be positive ints, got length={length!r}, n={n!r}")
+    excluded = set(exclude)
+    if n > len(TOY_ALPHABET) ** length - len(excluded):
+        raise ValueError(f"there are not {n} distinct strings of length {length} outside `exclude`")
+    digest = hashlib.sha256(f"toy_pairs_of_length:{task}:{length}:{seed}".encode()).digest()
+    rng = random.Random(int.from_bytes(digest[:8], "big"))
+    sources: list[str] = []
+    seen: set[str] = set()
+    while len(sources) < n:
+        source = "".join(TOY_ALPHABET[rng.randrange(len(TOY_ALPHABET))] for _ in range(length))
+        if source not in seen and source not in excluded:
+            seen.add(source)
+            sources.append(source)
+    return [(s, s if task == "copy" else s[::-1]) for s in sources]

@@ -2,6 +2,7 @@
 
 length         notebook 08: accuracy against source length, three decoders, several seeds
 extrapolation  notebook 10: train short, test long (longer numbers, repeated dates), four decoders
+copy_length    notebook 11: copy and reverse trained on 1-20, tested to 10x; content vs relative-shift attention
 """
 
 import statistics

@@ -436,3 +436,124 @@ class LocationAwareKind(AttentionKind):
         else:
             scores = self.w(torch.tanh(x)).squeeze(-1)  # (B, S)
         return attend(scores, keys, mask)
+
+
+# ------------------------------------------------------------------ relative moves (notebook 11)
+
+
+def shift_weights(weights: torch.Tensor, moves: torch.Tensor) -> torch.Tensor:
+    """Move the weights by the moves {-1, 0, +1}: shifted_j = m_{+1} w_{j-1} + m_0 w_j + m_{-1} w_{j+1}.
+
+    weights (B, S), moves (B, 3) = the probabilities of the moves -1, 0, +1 (in that
+    order). Past both ends there is nothing: zero padding, not wrap-around, so weight
+    moved off the end is lost (renormalise afterwards). Introduced in notebook 11.
+    """
+    if weights.dim() != 2 or moves.dim() != 2 or moves.shape != (weights.shape[0], 3):
+        raise ValueError(
+            f"shift_weights expects weights (B, S) and moves (B, 3) over the moves -1, 0, +1; "
+            f"got weights {tuple(weights.shape)} and moves {tuple(moves.shape)}"
+        )
+    padded = nn.functional.pad(weights, (1, 1))  # (B, S + 2): a zero before position 1 and after position S
+    from_left, here, from_right = padded[:, :-2], padded[:, 1:-1], padded[:, 2:]  # w_{j-1}, w_j, w_{j+1}: (B, S)
+    # a move of +1 carries w_{j-1} to j; a move of -1 carries w_{j+1} to j
+    return moves[:, 2:3] * from_left + moves[:, 1:2] * here + moves[:, 0:1] * from_right  # (B, S)
+
+
+def sharpen_weights(weights: torch.Tensor, gamma: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    """alpha_j = w_j ** gamma / sum_k w_k ** gamma over the real positions (mask True); gamma (B,) or (B, 1) >= 1.
+
+    A weight of exactly 0 stays 0 (and its gradient finite). A row whose weight
+    has all gone (moved off the sentence) stays all zeros, never NaN, as
+    masked_softmax does for a row with no real position.
+    """
+    if mask is not None:
+        weights = weights.masked_fill(~mask, 0.0)  # (B, S): nothing on padding
+    gamma = gamma.reshape(-1, 1)  # (B, 1)
+    positive = weights > 0  # (B, S)
+    tiny = torch.finfo(weights.dtype).tiny
+    powered = torch.where(positive, weights.clamp_min(tiny) ** gamma, torch.zeros_like(weights))  # (B, S)
+    total = powered.sum(dim=-1, keepdim=True)  # (B, 1)
+    return powered / total.clamp_min(tiny)  # (B, S), each row sums to 1 (or is all zeros)
+
+
+@register_attention("relative_shift")
+class RelativeShiftKind(AttentionKind):
+    """Relative moves, no content (in the spirit of the Neural Turing Machine's shift, Graves et al. 2014, §3.3).
+
+        alpha_0 = one-hot on position 1
+        w_i     = softmax(W s_{i-1})              the moves -1, 0, +1
+        gamma_i = 1 + softplus(g . s_{i-1} + b)   the sharpening exponent, >= 1
+        alpha_i = sharpen(shift(alpha_{i-1}, w_i), gamma_i), renormalised over the real positions
+
+    The shift pads with zeros (weight moved past an end is lost, then the row is
+    renormalised). Nothing here knows an absolute position or the distance from
+    the end: the rule is the same at every length. It cannot jump, so it can only
+    read left to right from position 1 (copy, not reverse: see ContentShiftKind).
+    """
+
+    uses_previous_weights = True
+    MOVES = (-1, 0, 1)
+
+    def __init__(self, query_size: int, key_size: int):
+        super().__init__(query_size, key_size)
+        self.W_shift = nn.Linear(query_size, len(self.MOVES))  # w_i = softmax(W s_{i-1})
+        self.g = nn.Linear(query_size, 1)  # gamma_i = 1 + softplus(g . s_{i-1} + b)
+
+    initial_weights = staticmethod(LocationAwareKind.initial_weights)  # alpha_0: all the weight on position 1
+
+    def start_weights(self, query, keys, mask, projected_keys, prev_weights):
+        """What the shift moves: alpha_{i-1} (alpha_0 at the first step), with nothing on padding (B, S)."""
+        weights = self.initial_weights(keys) if prev_weights is None else prev_weights  # (B, S)
+        return weights if mask is None else weights.masked_fill(~mask, 0.0)
+
+    def forward(self, query, keys, mask=None, projected_keys=None, prev_weights=None):
+        """query s_{i-1} (B, H), keys (B, S, K), prev_weights alpha_{i-1} (B, S) or None -> (B, K), (B, S)."""
+        start = self.start_weights(query, keys, mask, projected_keys, prev_weights)  # (B, S)
+        moves = torch.softmax(self.W_shift(query), dim=-1)  # (B, 3): w_i over -1, 0, +1
+        gamma = 1 + nn.functional.softplus(self.g(query))  # (B, 1): gamma_i >= 1
+        attn_weights = sharpen_weights(shift_weights(start, moves), gamma, mask)  # (B, S)
+        context = torch.bmm(attn_weights.unsqueeze(1), keys).squeeze(1)  # (B, K): c_i = sum_j alpha_ij h_j
+        return context, attn_weights
+
+
+@register_attention("content_shift")
+class ContentShiftKind(RelativeShiftKind):
+    """A content-based jump, then relative moves: the Neural Turing Machine's addressing (Graves et al. 2014, §3.3).
+
+        a_i     = softmax_j(v_a^T tanh(W_a s_{i-1} + U_a h_j))  content-based (additive) weights
+        g_i     = sigmoid(u . s_{i-1} + c)                        the interpolation gate, in (0, 1)
+        alpha^g = g_i a_i + (1 - g_i) alpha_{i-1}                 jump (g near 1) or keep the place (g near 0)
+        alpha_i = sharpen(shift(alpha^g, w_i), gamma_i)           then the relative move, as RelativeShiftKind
+
+    Reverse needs it: the first step jumps to the last position by content (the
+    backward state there has read one symbol, at every length), and every later
+    step keeps the place and moves -1, the NTM's own account of its copy program
+    (Graves et al. 2014, §4.1).
+    """
+
+    def __init__(self, query_size: int, key_size: int, attn_size: int):
+        super().__init__(query_size, key_size)
+        self.content = AdditiveAttention(query_size, key_size, attn_size, tanh_via_sigmoid=True)
+        self.gate = nn.Linear(query_size, 1)  # g_i = sigmoid(u . s_{i-1} + c)
+
+    @classmethod
+    def from_config(cls, cfg, query_size: int, key_size: int):
+        """A = cfg.attn_size, the size of the content-based score's hidden layer."""
+        attn_size = config_value(cfg, "attn_size")
+        if not attn_size:
+            raise ValueError("content_shift attention needs cfg.attn_size, the size A of W_a s + U_a h")
+        return cls(query_size, key_size, int(attn_size))
+
+    def project_keys(self, keys: torch.Tensor) -> torch.Tensor:
+        """U_a h_j, once per sentence (B, S, A)."""
+        return self.content.project_keys(keys)
+
+    def start_weights(self, query, keys, mask, projected_keys, prev_weights):
+        """alpha^g = g_i a_i + (1 - g_i) alpha_{i-1}: the gate between a content jump and the previous place."""
+        previous = super().start_weights(query, keys, mask, projected_keys, prev_weights)  # (B, S)
+        _, content = self.content(query, keys, mask, projected_keys)  # (B, S): a_i
+        gate = torch.sigmoid(self.gate(query))  # (B, 1): g_i
+        return gate * content + (1 - gate) * previous  # (B, S)
+
+
+__all__ += ["shift_weights", "sharpen_weights", "RelativeShiftKind", "ContentShiftKind"]

@@ -69,6 +69,9 @@ class TrainConfig:
     location_coverage: bool = False  # location-aware attention: also convolve the cumulative weights (notebook 10)
     encoder: str = "bigru"  # bigru (h_j reads the whole sentence) or conv (h_j reads only its neighbours)
     encoder_kernel_size: int = 9  # the conv encoder: how many characters each h_j reads
+    # False: the loss ignores the EOS target, so the model never learns when to stop; decode it to the
+    # target's length (oracle length), as Newman et al. (2020)'s -EOS models (notebook 11)
+    train_eos: bool = True
     batch_size: int = 64
     lr: float = 3e-3  # Adam's peak learning rate
     warmup_steps: int = 30  # linear warm-up, then cosine decay to lr * final_lr_ratio
@@ -164,7 +167,7 @@ def validate_config(cfg) -> None:
     for name in ("task", "decoder", "attention", "encoder"):
         if not isinstance(getattr(cfg, name), str):
             raise TypeError(f"TrainConfig.{name} must be a str, got {getattr(cfg, name)!r}")
-    for name in ("location_strict", "location_coverage"):
+    for name in ("location_strict", "location_coverage", "train_eos"):
         if not isinstance(getattr(cfg, name), bool):
             raise TypeError(f"TrainConfig.{name} must be a bool, got {getattr(cfg, name)!r}")
 

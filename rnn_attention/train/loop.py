@@ -69,10 +69,16 @@ def autocast_context(device: torch.device, enabled: bool = True):
 # ---------------------------------------------------------------------- loss and schedule
 
 
-def compute_loss(model, batch, pad_idx: int = Vocab.PAD):
-    """Teacher-forced cross-entropy over the real target tokens; returns (loss, n_correct, n_tokens)."""
+def compute_loss(model, batch, pad_idx: int = Vocab.PAD, train_eos: bool = True):
+    """Teacher-forced cross-entropy over the real target tokens; returns (loss, n_correct, n_tokens).
+
+    train_eos=False leaves the EOS target out of the loss (and of the counts), as padding:
+    the model is never taught when to stop (Newman et al. 2020's -EOS training).
+    """
     logits = model(batch.src, batch.src_lengths, batch.tgt_in)  # (B, T, V)
     target = batch.tgt_out  # (B, T)
+    if not train_eos:
+        target = target.masked_fill(target == Vocab.EOS, pad_idx)  # (B, T): EOS is not a target any more
     loss = nn.functional.cross_entropy(logits.float().flatten(0, 1), target.flatten(), ignore_index=pad_idx)
     real = target != pad_idx  # (B, T)
     correct = ((logits.argmax(-1) == target) & real).sum()
@@ -155,7 +161,8 @@ class HistoryLogger(Callback):
             self.loss_sum, self.correct, self.tokens = 0.0, 0, 0
         if "valid_curve" in self.state.history and step % self.state.cfg.valid_every == 0:
             started = time.perf_counter()
-            exact = exact_match(self.state.model, self.valid_pairs, self.vocabs)  # puts the model back in train mode
+            # puts the model back in train mode; a model trained without EOS is decoded to the target's length
+            exact = exact_match(self.state.model, self.valid_pairs, self.vocabs, oracle=not self.state.cfg.train_eos)
             # seconds of training so far, without the time these measurements took
             self.state.history["valid_curve"].append([step, round(stats["seconds"] - self.curve_seconds, 2), exact])
             self.curve_seconds += time.perf_counter() - started
@@ -164,7 +171,7 @@ class HistoryLogger(Callback):
         """Exact match of greedy decoding on the validation pairs."""
         if not self.valid_pairs or self.vocabs is None:
             return
-        exact = exact_match(self.state.model, self.valid_pairs, self.vocabs)
+        exact = exact_match(self.state.model, self.valid_pairs, self.vocabs, oracle=not self.state.cfg.train_eos)
         self.state.history["epoch_end"].append(step)
         self.state.history["valid_exact_match"].append(exact)
 
@@ -318,7 +325,7 @@ def fit(
                 group["lr"] = lr
             batch = batch.to(device)
             with amp_ctx:
-                loss, n_correct, n_tokens = compute_loss(model, batch)
+                loss, n_correct, n_tokens = compute_loss(model, batch, train_eos=cfg.train_eos)
             _optimizer_step(loss, model, optimizer, scaler, cfg.clip)
             step += 1
             stats = {

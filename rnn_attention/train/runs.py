@@ -70,8 +70,9 @@ def train_model(cfg: TrainConfig, splits=None, vocabs=None, device=None) -> Trai
         "decoder": cfg.decoder,
         "attention": cfg.attention,
         "profile": cfg.profile,
-        "exact_match": evaluate.exact_match(model, splits["test"], vocabs),
-        "token_accuracy": evaluate.token_accuracy(model, splits["test"], vocabs),
+        # a model trained without EOS cannot stop: it is measured at the target's length (oracle length)
+        "exact_match": evaluate.exact_match(model, splits["test"], vocabs, oracle=not cfg.train_eos),
+        "token_accuracy": evaluate.token_accuracy(model, splits["test"], vocabs, count_eos=cfg.train_eos),
         "seconds": history["seconds_total"],
         "device": device.type,
         "params": count_parameters(model),
@@ -130,7 +131,8 @@ def _remeasure(run: TrainedRun, test_pairs) -> tuple[float, int, str | None]:
     from .. import evaluate
 
     pairs = list(test_pairs[:REMEASURE_PAIRS])
-    measured = evaluate.exact_match(run.model, pairs, run.vocabs) if pairs else float("nan")
+    oracle = not run.cfg.train_eos  # measured as train_model measured it
+    measured = evaluate.exact_match(run.model, pairs, run.vocabs, oracle=oracle) if pairs else float("nan")
     claimed = run.info.get("exact_match")
     if not pairs:
         return measured, 0, None
