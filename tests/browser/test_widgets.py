@@ -38,6 +38,12 @@ PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook on show
 
 # Cells too slow to run as they are, and the change that makes them quick without changing what the widget does.
 QUICKER = {
+    "11": (  # the widget shows the copy models only: measure those two (of six) at every test length
+        (
+            "run_copy_length(return_runs=True)",
+            "run_copy_length(return_runs=True, models=['copy/additive', 'copy/relative_shift'])",
+        ),
+    ),
     "10": (
         (
             "run_extrapolation(return_runs=True)",
@@ -342,8 +348,27 @@ def spec_gold_map(w: Widget) -> None:
     assert scored3 == scored2, "the gold set is the sentence's, whichever model is shown: " + w.text
 
 
+def spec_length_alignment(w: Widget) -> None:
+    label = "test length T_x"
+    head = r"a test string of T_x = (\d+) symbols"
+    model = r"^\s*{}: (exact|wrong), ([\d.]+) of the characters right, (\d+) written for (\d+)$"
+    shift = re.compile(model.format("relative shift"), re.M)
+    content = re.compile(model.format(re.escape("content (additive)")), re.M)
+    start = int(w.match(head)[1])
+    for steps in (-2, 4):  # the third length (60) -> the first (20) -> the last (200)
+        w.slide(label, steps)
+        length = int(w.match(head)[1])
+        assert str(length) == w.readout(label) and length != start, w.text
+        verdict, _, written, wanted = shift.search(w.text).groups()
+        assert verdict == "exact" and int(written) == int(wanted) == length, f"relative shift at {length}: {w.text}"
+        assert content.search(w.text), w.text
+        start = length
+    assert content.search(w.text)[1] == "wrong", f"content attention copies {start} symbols exactly? {w.text}"
+
+
 SPECS: dict[str, tuple[Callable[[Widget], None], set[tuple[str, str]]]] = {
     "score_length_widget": (spec_score_length, {("slider", "source length T_x")}),
+    "length_alignment_widget": (spec_length_alignment, {("slider", "test length T_x")}),
     "gold_map_widget": (spec_gold_map, {("slider", "test sentence"), ("dropdown", "model")}),
     "softmax_widget": (spec_softmax, {("slider", "source length T_x"), ("slider", "temperature tau")}),
     "context_hull_widget": (
