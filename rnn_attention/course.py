@@ -52,7 +52,7 @@ NOTEBOOKS: tuple[Notebook, ...] = (
     Notebook("07", "07_alignments", minutes=20, trains=True, start_rank=4),
     Notebook("08", "08_long_inputs", minutes=30, trains=True, start_rank=1),
     Notebook("09", "09_other_scores", minutes=30, trains=True, start_rank=2),
-    Notebook("10", "10_beyond_training_lengths", minutes=35, trains=True, start_rank=0),
+    Notebook("10", "10_beyond_training_lengths", minutes=40, trains=True, start_rank=0),
     Notebook("11", "11_what_extrapolates", minutes=35, trains=True, start_rank=7),
     Notebook("12", "12_decoding", minutes=30, trains=True, start_rank=5),
     Notebook("13", "13_alignments_tested", minutes=45, trains=True, start_rank=6),

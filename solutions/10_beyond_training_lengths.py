@@ -11,7 +11,7 @@
 #
 # *The weights are computed, so one model runs on every length. Whether it **works** on a length it never saw is a measurement: train on short inputs, test on longer ones, and separate where the model looks from when it stops.*
 #
-# **Time:** about 40 minutes. The 16 trained models (4 decoders, 2 tests, 2 seeds) are the course's reference models: they load in seconds, and measuring them takes a few minutes on a 2-core CPU (section 5 prints how long it took in this run). Training your own (`COURSE_TRAIN=1`) takes about 19 minutes on an idle 2-core CPU, two models at a time, one per core (2,245 s of training in all, printed in section 5).
+# **Time:** about 40 minutes. The 20 trained models (4 decoders, 2 tests, 2 seeds; and 2 levers on the second test, 2 seeds) are the course's reference models: they load in seconds, and measuring them takes a few minutes on a 2-core CPU (section 5 prints how long it took in this run). Training your own (`COURSE_TRAIN=1`) takes about 27 minutes on an idle 2-core CPU, two models at a time, one per core (3,290 s of training in all, printed in section 5).
 #
 # **Questions**
 # - A model trained on numbers of at most 60 characters is given one of 100. It runs. Does it work?
@@ -47,6 +47,7 @@ from rnn_attention.evaluate import forbid_eos as package_forbid_eos
 from rnn_attention.exercises import check_forbid_eos, check_item_accuracy, check_location_features
 from rnn_attention.experiments.extrapolation import (
     KINDS,
+    LEVERS,
     LONGER_BUCKETS,
     date_jumps,
     experiment_configs,
@@ -236,13 +237,13 @@ check_item_accuracy(item_accuracy)
 # %% [markdown]
 # ## 5. The measurement
 #
-# `run_extrapolation` loads (or trains) the four decoders on both tests, with both seeds, and measures them: exact match (mean and min-max over seeds), per-item accuracy, and per-item accuracy with oracle length; for numbers also exact match at each number of digits; for repeated dates also how many dates the model wrote and the order-aware scores of section 7.
+# `run_extrapolation` loads (or trains) the four decoders on both tests, with both seeds, and measures them: exact match (mean and min-max over seeds), per-item accuracy, and per-item accuracy with oracle length; for numbers also exact match at each number of digits; for repeated dates also how many dates the model wrote and the order-aware scores of section 7. It also loads the two levers of section 9 and measures them on the repeated dates.
 # `location_aware_window` is the location-aware model again, decoded with a window: $\alpha_i$ may only cover positions within 40 characters of the median of $\alpha_{i-1}$ (section 8).
 # It loads the course's reference models, trained to convergence by the course's code (1,000 steps each, the same recipe on every device).
 # With `COURSE_TRAIN=1` it trains your own, several at once, one process per CPU core (at most 4), as notebook 08 does; `COURSE_TRAIN_WORKERS` sets how many.
 
 # %% tags=["nbval-ignore-output"]
-results, runs = run_extrapolation(return_runs=True)
+results, runs = run_extrapolation(return_runs=True, levers=True)
 for test in runs:
     for kind in runs[test]:
         info = runs[test][kind][0].info
@@ -371,7 +372,7 @@ claim("with oracle length, the location model gets more groups right than additi
 
 # %% [markdown]
 # Where the oracle column is much higher, the location model read the leading groups (millions, thousands: words near the start, inside its $L$ positions) and then stopped or went wrong where it could not see; told the length, it puts those groups in their place, and then it is ahead of the content-based model. Its failure is where it *cannot* look, and its stopping decision.
-# Why do the content-based models fail on longer sources? Nothing in the score $v_a^\top \tanh(W_a s_{i-1} + U_a h_j)$ depends on $T_x$. A likely reason, a **hypothesis** this section does not test, is the *states*: a GRU that has read 100 characters may be in states it never reached in training, both the encoder's $h_j$ and the decoder's $s_{i-1}$, and the score network was never trained on them. (The location model reads the same out-of-range states and, told the length, does better at 81-95 characters, so the states cannot be the whole story.) Question 3 at the end asks how to test it.
+# Why do the content-based models fail on longer sources? Nothing in the score $v_a^\top \tanh(W_a s_{i-1} + U_a h_j)$ depends on $T_x$. A likely reason, a **hypothesis** this section does not test, is the *states*: a GRU that has read 100 characters may be in states it never reached in training, both the encoder's $h_j$ and the decoder's $s_{i-1}$, and the score network was never trained on them. (The location model reads the same out-of-range states and, told the length, does better at 81-95 characters, so the states cannot be the whole story.) Section 9 tests one version of it on the repeated dates: an encoder whose states see only a few characters.
 
 # %% [markdown]
 # ## 7. More dates than in training
@@ -559,7 +560,7 @@ claim(f"every jump from a date's day to the next date's year is longer than the 
       jumps[0] > r // 2)
 
 # %% [markdown]
-# So $f_{ij}$ is zero at every position the attention must move to next: the 11-wide filters can say "just beside where I looked", never "the next date". Whatever the model learned about the next date, it learned from content. (Question 4 at the end widens them.)
+# So $f_{ij}$ is zero at every position the attention must move to next: the 11-wide filters can say "just beside where I looked", never "the next date". Whatever the model learned about the next date, it learned from content. (Section 9 widens them.)
 #
 # Their section 2.3 proposes to constrain the attention further. We try **windowing**: $\alpha_i$ may only cover positions within 40 characters of the median of $\alpha_{i-1}$ (enough for the year-to-day jump inside one date, up to 38 characters), computed on the same checkpoints by masking before the softmax.
 
@@ -592,10 +593,101 @@ claim("with the window, location-aware attention's in-order recall at k = 8 stay
 # With the window the model nearly writes the right *number* of dates: 7.4 for 8 at $k$ = 8, where it wrote 3.3 without. That fits a guess about how it stops: in training, EOS came when the attention had reached the end of the input, and the window keeps the attention from jumping there. But the dates it writes are no better (in-order recall 0.15 at $k$ = 8): it goes on writing, without knowing which date comes next.
 #
 # So on this task, with these decoders, **nothing so far extrapolates the count of dates**. Computed weights make a model *applicable* to every length; they do not make it *right* on lengths it never saw. What it does there depends on what its scores can tell apart (content, position, where it looked last) and on the stopping decision it learned from the training lengths.
-# Three levers are left to pull: training without the EOS token, so that nothing has to learn *when* to stop (Newman et al. 2020; notebook 11 measures it, and shows a decoder that does extrapolate), and the two of questions 3 and 4 below.
+# The next section pulls two levers this section points to.
 
 # %% [markdown]
-# ## 9. Explore the results
+# ## 9. Pulling the levers
+#
+# Sections 7 and 8 point at two causes. Each suggests a lever; we pull them one after the other, on the repeated dates, and measure. (A third lever, training without the EOS token so that nothing has to learn *when* to stop, is measured in notebook 11, which also shows a decoder that does extrapolate.)
+#
+# **(c) Coverage and wide filters.** Tacotron 2 (Shen et al. 2018) gives location-sensitive attention a second input channel: the *cumulative* weights $\alpha_1 + \dots + \alpha_{i-1}$, everything already read. Then
+#
+# $$f_i = F * [\alpha_{i-1};\ \textstyle\sum_{i' < i} \alpha_{i'}], \qquad F \text{ of shape } (k, 2, r),$$
+#
+# and "the first year to the right of what is already covered" is a rule with no length in it. We widen the filters to $r$ = 121, so that every jump measured in section 8 (at most 60 characters) lies inside them. Everything else is the location-aware model of section 8.
+#
+# **(b) A local encoder**, on top of (c). The bidirectional GRU lets $h_j$ know how far it is from the end of the input, which section 7 blames. A convolution over a few characters does not: $h_j = \tanh(W_2\, \mathrm{relu}(W_1 * E x)_j + b_2)$ with $W_1$ 9 characters wide, so the same few characters give the same state wherever they sit. The decoder must then find "the next date" from where it looked (the location features), since every date looks alike.
+#
+# In code these are two fields of the configuration (`location_coverage=True, location_kernel_size=121` and `encoder="conv"`); the models are trained exactly as the others (1,000 steps, both seeds) and loaded in section 5. Their parameters, and what the coverage features look like by hand, with one filter that weighs the cumulative channel by 10:
+
+# %%
+print("the levers:", {name: changes for name, changes in LEVERS.items()})
+for name in LEVERS:
+    model = runs["levers"][name][0].model
+    print(f"{name:>15}: encoder {type(model.encoder).__name__:>10}, attention {count_parameters(model.decoder.attention)} "
+          f"parameters (F: {tuple(model.decoder.attention.F.weight.shape)}), whole model {count_parameters(model)}")
+cov = LocationAwareKind(query_size=4, key_size=6, attn_size=5, filters=1, kernel_size=3, coverage=True)
+with torch.no_grad():
+    cov.F.weight.copy_(torch.tensor([[[1.0, 2.0, 3.0], [0.0, 10.0, 0.0]]]))  # (k=1, 2 channels, r=3)
+covered = torch.tensor([[1.0, 1.0, 1.0, 0.0, 0.0]])  # positions 1-3 already read
+print("f_i =", cov.location_features(prev, covered)[0, :, 0].tolist(), "(the single-channel (0, 3, 2, 1, 0) + 10 x covered)")
+
+# %% [markdown]
+# The measurement: exact match, per-date accuracy and in-order recall with oracle length, and dates written, for the location-aware model of section 8 and the two levers (mean over seeds, min-max in brackets where it matters).
+
+# %%
+LEVER_ROWS = {"location_aware": by_k["location_aware"],
+              **{name: {row["k"]: row for row in rows} for name, rows in results["levers"].items()}}
+print(f"{'':>15} {'k':>3} {'exact [min-max]':>17} {'per date':>9} {'in order':>9} {'dates written':>14}")
+for name, rows in LEVER_ROWS.items():
+    for k, row in rows.items():
+        print(f"{name:>15} {k:>3} {row['exact_match_mean']:6.2f} [{row['exact_match_min']:.2f}-{row['exact_match_max']:.2f}]"
+              f" {row['oracle_item_accuracy_mean']:9.2f} {row['oracle_in_order_recall_mean']:9.2f}"
+              f" {row['items_out_mean']:14.1f}")
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(15, 3.8))
+LEVER_STYLE = {"additive": ("tab:blue", "o"), "location_aware": ("tab:green", "D"),
+               "coverage": ("tab:brown", "P"), "local_coverage": ("black", "*")}
+shown = {"additive": by_k["additive"], **LEVER_ROWS}
+for ax, (key, title) in zip(axes, [("oracle_item_accuracy", "per-date accuracy, oracle length"),
+                                   ("oracle_in_order_recall", "in-order recall, oracle length"),
+                                   ("items_out", "dates written (mean)")]):
+    ax.axvspan(0.5, max(SETTINGS["train_counts"]) + 0.5, color="0.9", label="training range")
+    for name, rows in shown.items():
+        ks = sorted(rows)
+        ax.plot(ks, [rows[k][f"{key}_mean"] for k in ks], marker=LEVER_STYLE[name][1], color=LEVER_STYLE[name][0],
+                label=name)
+        if f"{key}_min" in rows[ks[0]]:
+            ax.fill_between(ks, [rows[k][f"{key}_min"] for k in ks], [rows[k][f"{key}_max"] for k in ks],
+                            color=LEVER_STYLE[name][0], alpha=0.15, linewidth=0)
+    ax.set_xlabel("dates in the input, k")
+    ax.set_title(title)
+    if key != "items_out":
+        ax.set_ylim(0, 1.02)
+axes[2].plot([1, 8], [1, 8], color="black", linestyle=":", label="as many as in the input")
+axes[2].legend(loc="upper left", fontsize=7)
+fig.tight_layout()
+
+# %%
+la, cov, loc = (LEVER_ROWS[name] for name in ("location_aware", "coverage", "local_coverage"))
+after = [k for k in cov if k > max(SETTINGS["train_counts"])]  # k = 4 ... 8
+print("k = 4, exact match per seed:", {name: rows[4]["exact_match_per_seed"] for name, rows in LEVER_ROWS.items()})
+claim("coverage with 121-wide filters turns k = 4 from at most 0.05 into at least 0.8 exact match, in both seeds",
+      la[4]["exact_match_max"] <= 0.05 and cov[4]["exact_match_min"] >= 0.8)
+claim("neither lever writes inputs of 5 or more dates: at most 0.05 exact match at every k from 5 to 8, in both seeds",
+      all(rows[k]["exact_match_max"] <= 0.05 for rows in (cov, loc) for k in after if k >= 5))
+claim("with either lever the models write at most 5 dates on average at every k from 4 to 8 (one or two more than "
+      "the 3 of training, never k)", all(rows[k]["items_out_max"] <= 5.0 for rows in (cov, loc) for k in after))
+claim("coverage lifts in-order recall (oracle length) at k = 5 and 6 by at least 0.1 over location-aware, worst seed "
+      "against best", all(cov[k]["oracle_in_order_recall_min"] >= la[k]["oracle_in_order_recall_max"] + 0.1
+                          for k in (5, 6)))
+claim("but per-date accuracy (oracle length) at k = 6 to 8 is lower with coverage than without, in every seed",
+      all(cov[k]["oracle_item_accuracy_max"] < la[k]["oracle_item_accuracy_min"] for k in (6, 7, 8)))
+claim("the local encoder on top of coverage is worse at k = 4 (exact match lower in both seeds than coverage alone)",
+      loc[4]["exact_match_max"] < cov[4]["exact_match_min"])
+
+# %% [markdown]
+# What the levers did, read from the table, the figure and the claims above:
+#
+# - **Coverage with wide filters works for one more date.** At $k = 4$ exact match goes from 0.00 to about 0.9 in both seeds, and per-date accuracy to 0.95. The model has learned "the first date to the right of what is covered", which is a rule with no length in it, and the 121-wide filters can now see the next date.
+# - **It does not extrapolate the count.** From $k = 5$ on, exact match is 0.00 again. The models write about four dates whatever $k$ is (the third panel): one more than the most they saw, never $k$. With oracle length their in-order recall is higher than location-aware's at $k$ = 5 and 6, but their per-date accuracy at $k \ge 6$ is *lower*: the dates they write are right and in order, then they drift.
+# - **The local encoder does not add what section 7's hypothesis predicted.** On top of coverage, it is worse at $k = 4$ (about 0.46 exact) and no better past it. A state that cannot know its distance from the end was not enough here; the stopping decision and what the decoder state carries remain.
+#
+# So both levers are worth pulling, and neither is the whole answer on this task: the count of dates is still learned as a number seen in training. Notebook 11 shows a task and a decoder where the rule *is* the same at every length, and what that takes.
+
+# %% [markdown]
+# ## 10. Explore the results
 #
 # The widget reads the results above (no training, no model): move the test count $k$; choose what to measure. The training range is shaded; the right panel compares the decoders at the chosen $k$.
 
@@ -630,7 +722,7 @@ for test, key, point in (("longer", (96, 111), "96-111 characters"), ("repeated"
                oracle_item_accuracy_beyond=round(rows[key]["oracle_item_accuracy_mean"], 3), beyond=point)
 
 # %% [markdown]
-# ## 10. The answer to the question, in full
+# ## 11. The answer to the question, in full
 #
 # The question of the course was how there can be a weight for every input position when the length changes. Notebooks 02-05 answered: the weights $\alpha_{ij}$ are not parameters; a scoring network of fixed size computes one per position, and a softmax normalises however many there are. That is why **one model runs on every length**, including lengths it never saw.
 #
@@ -641,12 +733,11 @@ for test, key, point in (("longer", (96, 111), "96-111 characters"), ("repeated"
 # What decides it is what the scores can tell apart (the content of $h_j$; the position, up to $L$; where the attention was a step ago), what the decoder has learned to write, and the stopping decision, learned from the training lengths. "Any length" is a property of the computation, not of what was learned. Notebook 11 shows a decoder that does extrapolate, and what it takes.
 
 # %% [markdown]
-# ## 11. Questions to think about
+# ## 12. Questions to think about
 #
 # 1. The location model of the longer test has $L = 60$ outputs. What exactly does it do with the 61st character of a source? Which of its failures is *hard* and which *soft*?
 # 2. Train on $k \in \{1, \dots, 5\}$ instead (`repeated_splits((1, 2, 3, 4, 5), ...)` and `load_or_train(cfg, splits=...)`). Where do you expect the edge to be, and does per-place accuracy at $k = 7$ still show "first and last right, middle wrong"?
-# 3. Suppose the encoder had no recurrence: $h_j$ computed from a few characters around $j$ only, so that no state knows how far it is from the end. Which decoder would you expect to extrapolate the count of dates then, and why? The package has such an encoder: `encoder="conv"` in the configuration (`rnn_attention.models.local_encoder`), with `experiment_configs(test="repeated", encoder="conv")`.
-# 4. Tacotron 2 (Shen et al. 2018) gives location-sensitive attention a second channel, the cumulative weights $\alpha_1 + \dots + \alpha_{i-1}$ (everything already read), so that "the first year to the right of what is covered" becomes a rule with no length in it. Train location-aware attention with `location_coverage=True, location_kernel_size=121` (filters wide enough for every jump of section 8). What do you expect at $k$ = 4 and at $k$ = 8?
+# 3. Section 9 changed the encoder and the location features together. Which single change would you try next (wider filters without coverage, coverage with the 11-wide filters, a local encoder with content attention only), and what would each result tell you?
 
 # %% [markdown]
 # ## Key points

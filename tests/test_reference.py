@@ -26,7 +26,8 @@ def test_every_model_a_notebook_shows_has_a_verified_reference_file():
 
 def test_the_reference_folder_is_small():
     total = sum(entry["bytes"] for entry in MANIFEST["models"].values())
-    assert total <= 40 * 2**20, f"the reference models take {total / 2**20:.1f} MB, more than 40 MB"
+    # 49 models, 44.5 MB with notebook 10's levers: a clone stays quick, and a new model must justify its bytes
+    assert total <= 48 * 2**20, f"the reference models take {total / 2**20:.1f} MB, more than 48 MB"
 
 
 @pytest.mark.parametrize("key", sorted(MANIFEST["models"]))

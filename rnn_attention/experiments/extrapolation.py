@@ -81,7 +81,7 @@ LONGER_BUCKETS = ((2, 30), (31, 60), (61, 70), (71, 80), (81, 95), (96, 111))
 # see every jump to the next date (at most 60 characters either side); (b) on top of it, a local encoder
 # whose h_j reads 9 characters, so that no state knows how far it is from the end.
 LEVER_WIDTH = 121
-LEVERS_SHOWN = False  # whether notebook 10 measures the levers (run_extrapolation(levers=True)) and ships them
+LEVERS_SHOWN = True  # whether notebook 10 measures the levers (run_extrapolation(levers=True)) and ships them
 LEVERS = {
     "coverage": dict(attention="location_aware", location_coverage=True, location_kernel_size=LEVER_WIDTH),
     "local_coverage": dict(
