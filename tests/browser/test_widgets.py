@@ -46,8 +46,9 @@ QUICKER = {
     ),
     "10": (
         (
-            "run_extrapolation(return_runs=True)",
-            "run_extrapolation(return_runs=True, setting_changes={'n_test_per_count': 10, 'n_test_longer': 60})",
+            "run_extrapolation(return_runs=True, levers=True)",
+            "run_extrapolation(return_runs=True, levers=True, "
+            "setting_changes={'n_test_per_count': 10, 'n_test_longer': 60})",
         ),
     ),
 }
