@@ -158,3 +158,40 @@ def test_translate_widget_title_fits_its_figure(model_and_vocabs):
 
     box = title.get_window_extent(FigureCanvasAgg(figure).get_renderer())  # the widget closed the figure
     assert 0 <= box.x0 and box.x1 <= figure.bbox.width, f"the title {title.get_text()!r} is wider than its figure"
+
+
+def test_two_translations_at_once_never_mix_their_input_and_error(model_and_vocabs, monkeypatch):
+    """A click and a box change handled at the same time (the kernel can): each line is one translation's own.
+
+    The browser test saw "Cannot translate 'Sunday, 1 January 2045': ... '☺'": the click's slow translation of the
+    old text finished inside the state of the box's quick refusal of the new one.
+    """
+    import html
+    import threading
+    import time
+
+    from rnn_attention.widgets import notebook07
+
+    model, vocabs = model_and_vocabs
+    translator = translate_widget(model, vocabs, initial_text="Sunday, 1 January 2045", longest_training_source=40)
+    real = notebook07.translate
+    started = threading.Event()
+
+    def slow_for_the_old_text(model, text, vocabs, **kw):
+        if text.startswith("Sunday"):
+            started.set()
+            time.sleep(0.5)
+        return real(model, text, vocabs, **kw)
+
+    monkeypatch.setattr(notebook07, "translate", slow_for_the_old_text)
+    click = threading.Thread(target=translator.click)
+    click.start()  # translates the old text, slowly
+    assert started.wait(10)
+    box = threading.Thread(target=lambda: setattr(translator.text_box, "value", "3 mai 1999 ☺"))
+    box.start()
+    click.join(20)
+    box.join(20)
+    text = translator.state["text"]
+    assert text.startswith("Cannot translate '3 mai 1999 ☺'") or text.startswith("Sunday, 1 January 2045  ->"), text
+    assert ("☺" in text) == text.startswith("Cannot translate"), f"an input and another input's verdict: {text}"
+    assert html.unescape(translator.message.value).count(text) == 1, (translator.message.value, text)

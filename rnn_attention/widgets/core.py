@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import io
+import threading
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -46,6 +47,12 @@ def png_output(figure) -> dict:
         "data": {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"), "text/plain": f"<Figure: {title}>"},
         "metadata": {},
     }
+
+
+# One redraw at a time, in every widget. The kernel can run two comm handlers of one widget at once (a text box's
+# change and a button's click, both sent when the button is clicked): two interleaved compute()s then mixed their
+# states, and the browser test saw "Cannot translate 'Sunday, 1 January 2045': ... never saw ... '☺'".
+_REDRAW = threading.RLock()
 
 
 class Explorer:
@@ -90,12 +97,13 @@ class Explorer:
         updates the widget in place in every front end, and never leaks into the
         output of the cell that moved a slider (nbval would see that).
         """
-        self.compute()
-        self.figure = self.draw()
-        outputs = [{"output_type": "stream", "name": "stdout", "text": self.state["text"] + "\n"}]
-        if self.figure is not None:
-            outputs.append(png_output(self.figure))
-        self.output.outputs = tuple(outputs)
+        with _REDRAW:
+            self.compute()
+            self.figure = self.draw()
+            outputs = [{"output_type": "stream", "name": "stdout", "text": self.state["text"] + "\n"}]
+            if self.figure is not None:
+                outputs.append(png_output(self.figure))
+            self.output.outputs = tuple(outputs)
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)

@@ -11,7 +11,7 @@ import torch
 from ..data import Vocab
 from ..evaluate import row_entropy, translate
 from ..plotting import plot_attention
-from .core import LAYOUT, STYLE, Explorer, require_between
+from .core import _REDRAW, LAYOUT, STYLE, Explorer, require_between
 
 __all__ = ["TranslateExplorer", "translate_widget", "AlignmentHistoryExplorer", "alignment_history_widget"]
 
@@ -115,9 +115,10 @@ class TranslateExplorer(Explorer):
 
     def redraw(self) -> None:
         """Recompute and redraw in place: the message line, then the output area (text and figure, if any)."""
-        super().redraw()
-        colour = "#b00020" if self.state["error"] else ("#8a5a00" if self.state["warning"] else "black")
-        self.message.value = f"<span style='color:{colour}'>{html.escape(self.state['text'])}</span>"
+        with _REDRAW:  # the message line belongs to the same translation as the output area
+            super().redraw()
+            colour = "#b00020" if self.state["error"] else ("#8a5a00" if self.state["warning"] else "black")
+            self.message.value = f"<span style='color:{colour}'>{html.escape(self.state['text'])}</span>"
 
 
 def translate_widget(
