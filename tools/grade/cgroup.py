@@ -107,15 +107,7 @@ class Cgroup:
         if self.version == "v2":
             with contextlib.suppress(OSError):
                 _write(self.folders[0] / "cgroup.kill", 1)
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            left = self.pids()
-            if not left:
-                return
-            for pid in left:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(pid, signal.SIGKILL)
-            time.sleep(0.05)
+        kill_until_gone(self.pids, seconds)
 
     def out_of_memory(self) -> bool:
         """Whether the kernel killed a process of the group for going over its memory limit."""
@@ -162,3 +154,16 @@ def _remove_stale(parent: Path) -> None:
             if pid.isdigit() and not Path(f"/proc/{pid}").exists():
                 with contextlib.suppress(OSError):
                     folder.rmdir()
+
+
+def kill_until_gone(find_pids, seconds: float) -> None:
+    """SIGKILL every pid that `find_pids()` returns, again and again, until it returns none (or `seconds` pass)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        left = find_pids()
+        if not left:
+            return
+        for pid in left:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.05)

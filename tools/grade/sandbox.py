@@ -392,15 +392,7 @@ def _kill_uid(uid: int | None) -> None:
     """Kill every process of this sandbox's uid, and wait (up to REAP_SECONDS) until none is left."""
     if uid is None:
         return
-    deadline = time.monotonic() + REAP_SECONDS
-    while time.monotonic() < deadline:
-        left = [pid for pid, _, owner, _ in _processes() if owner == uid]
-        if not left:
-            return
-        for pid in left:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
-        time.sleep(0.05)
+    cgroup.kill_until_gone(lambda: [pid for pid, _, owner, _ in _processes() if owner == uid], REAP_SECONDS)
 
 
 def _children(pid: int) -> set[int]:
