@@ -33,7 +33,7 @@ def test_every_exercise_becomes_a_solution_cell_and_an_autograded_test():
                 assert "# HINT" not in cell.source.split("# BEGIN SOLUTION")[1], "hints stay outside the block"
 
 
-def _nbgrader(course_dir: Path, *args: str) -> subprocess.CompletedProcess:
+def _nbgrader(course_dir: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     env.setdefault("COURSE_PROFILE", "ci")
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")  # the kernel imports this checkout's package
@@ -43,7 +43,7 @@ def _nbgrader(course_dir: Path, *args: str) -> subprocess.CompletedProcess:
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result

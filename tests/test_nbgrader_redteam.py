@@ -1,8 +1,6 @@
 """The nbgrader route against rows 20-22 of the 2026-12 reliability review: each test is named after its row."""
 
 import importlib.util
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,6 +11,8 @@ ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("course_nbgrader_rt", ROOT / "tools" / "nbgrader_course.py")
 course = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(course)
+
+from test_nbgrader import _nbgrader  # noqa: E402  (runs nbgrader on a course directory, the checkout on PYTHONPATH)
 
 NAME = "03_softmax"
 PATCH = (
@@ -33,29 +33,13 @@ LEAK = (  # the review's leaker: the solution lines of every assignment, printed
 )
 
 
-def _nbgrader(course_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
-    env.setdefault("COURSE_PROFILE", "ci")
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    result = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args, "--force"],
-        cwd=course_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result
-
-
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """03 and 00 generated; submissions: honest, blank, a patching cheat and a leaker; 03 autograded."""
     pytest.importorskip("nbgrader", reason="nbgrader is not installed (pip install -e '.[test]')")
     out = tmp_path_factory.mktemp("nbgrader")
     course.write_course(out, names=[NAME, "00_the_question"])
-    _nbgrader(out, "generate_assignment", NAME)
+    _nbgrader(out, "generate_assignment", NAME, timeout=600)
     released = nbformat.read(out / "release" / NAME / f"{NAME}.ipynb", as_version=4)
     source = {
         c.metadata["nbgrader"]["grade_id"]: c for c in nbformat.read(out / "source" / NAME / f"{NAME}.ipynb", 4).cells
@@ -77,7 +61,7 @@ def graded(tmp_path_factory):
         target.parent.mkdir(parents=True)
         nbformat.write(nb, target)
     assert len(answers) == 2
-    _nbgrader(out, "autograde", NAME)
+    _nbgrader(out, "autograde", NAME, timeout=600)
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gradebook:
