@@ -26,8 +26,9 @@ def test_every_model_a_notebook_shows_has_a_verified_reference_file():
 
 def test_the_reference_folder_is_small():
     total = sum(entry["bytes"] for entry in MANIFEST["models"].values())
-    # 49 models, 44.5 MB with notebook 10's levers: a clone stays quick, and a new model must justify its bytes
-    assert total <= 48 * 2**20, f"the reference models take {total / 2**20:.1f} MB, more than 48 MB"
+    # 57 models, 56.6 MB with notebook 13's numbers models (Luong's, with a decoder state of 256, take 2.9 MB
+    # each): a clone stays quick, and a new model must justify its bytes
+    assert total <= 60 * 2**20, f"the reference models take {total / 2**20:.1f} MB, more than 60 MB"
 
 
 @pytest.mark.parametrize("key", sorted(MANIFEST["models"]))
