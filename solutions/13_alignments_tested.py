@@ -459,6 +459,24 @@ claim(
 #
 # So on numbers too, exact match does not tell how well a model aligns, and one seed can mislead by more than the gap between any two kinds. A model can translate well with weights that do not point at where each digit comes from. One possible reason, not tested here: its decoder gets the digits some other way, through encoder states that each know a wide stretch of the number. A heat map that does not look like the gold alignment does not tell you the model is wrong; a correct output does not tell you the map is right.
 #
+# One test number under four of these models. Read where each row's weight sits against the red boxes:
+
+# %%
+number_index = next(k for k, (s, t) in enumerate(number_pairs) if 20 <= len(s) <= 32 and len(t) == 4)
+number_source, number_target = number_pairs[number_index]
+fig, axes = plt.subplots(2, 2, figsize=(14, 8))
+for ax, name in zip(axes.flat, ["additive s0", "dot s0", "location_aware s0", "location_aware s1"]):
+    row = number_table[name]
+    plot_with_gold(
+        number_weights[name][number_index], number_gold[number_index], number_source, number_target, ax=ax,
+        title=f"{name}: accuracy on the test set {row['accuracy']:.2f} (red: gold)",
+    )
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# In this number the additive model and the second location-aware seed put their largest weight inside the gold word at every digit. The dot model puts nearly all its weight on one character per step, here mostly a space or a hyphen just before a word. The first location-aware seed spreads its weight over the word *before* the gold one: for the 6 it reads "mille". The table's accuracies, in the titles, say how typical each picture is.
+#
 # ### Two seeds of the same model: how much do their maps differ?
 #
 # A difference between two models means something only if it is larger than the difference between two seeds of the *same* model (Wiegreffe and Pinter 2019, section 4.2, use this baseline). For each digit step of each test pair we compare the two maps in two ways: whether their arg-max positions agree, and the Jensen-Shannon divergence between the two rows of weights,
@@ -579,11 +597,12 @@ claim(
 # %% [markdown]
 # ## 6. Is attention an explanation? Replace the weights and watch the output
 #
-# A heat map is read as "the model wrote this digit *because* it looked there". Jain and Wallace (2019) tested such readings by changing the weights and checking whether the prediction moves; Wiegreffe and Pinter (2019) answered that the test must keep the rest of the model fixed and be compared with baselines. Our decoder makes the test exact. Under forced decoding, at one target step $i$ we replace $\alpha_i$ by other weights $\alpha'_i$, recompute $c_i = \sum_j \alpha'_{ij} h_j$, keep everything else, and ask whether the arg-max output at step $i$ changes. Three replacements:
+# A heat map is read as "the model wrote this digit *because* it looked there". Jain and Wallace (2019) tested such readings by changing the weights and checking whether the prediction moves; Wiegreffe and Pinter (2019) answered that the test must keep the rest of the model fixed and be compared with baselines. Our decoder makes the test exact. Under forced decoding, at one target step $i$ we replace $\alpha_i$ by other weights $\alpha'_i$, recompute $c_i = \sum_j \alpha'_{ij} h_j$, keep everything else, and ask whether the arg-max output at step $i$ changes. Five replacements:
 #
 # - **uniform**: $\alpha'_{ij} = 1 / T_x$, the average of the encoder states;
 # - **permuted**: the model's own weights, shuffled over the positions (the same values, elsewhere);
-# - **gold**: weight spread evenly over the gold set of step $i$ (one-hot on a digit, the whole word for a month name).
+# - **gold**: weight spread evenly over the gold set of step $i$ (one-hot on a digit, the whole word for a month name);
+# - **first** and **last**: all the weight on the first, or the last, character of the gold set (the same as gold where the set is one digit).
 #
 # If the output ignored the weights, nothing would change. If the weights were the explanation and the gold alignment the right one, the gold weights would keep the output. We test the 8 digit steps of 500 test dates (the `-` have no gold set), one step at a time, for the additive and dot networks of section 5 and for Luong's architecture; and the 6 digit steps of 500 test numbers of six digits for notebook 08's additive model and both seeds of Luong's architecture.
 
@@ -628,14 +647,21 @@ def permuted(weights, mask):
     return out
 
 
-def gold_weights(pairs_gold, step):
+def gold_weights(pairs_gold, step, part="gold"):
+    """Weights on the gold set of `step`: spread evenly over it ("gold"), or one-hot on its "first" or "last" position."""
+
     def replace(weights, mask):
         out = torch.zeros_like(weights)
         for b, pair_gold in enumerate(pairs_gold):
-            out[b, sorted(pair_gold[step])] = 1.0 / len(pair_gold[step])
+            positions = sorted(pair_gold[step])
+            chosen = {"gold": positions, "first": positions[:1], "last": positions[-1:]}[part]
+            out[b, chosen] = 1.0 / len(chosen)
         return out
 
     return replace
+
+
+REPLACEMENTS = ["uniform", "permuted", "gold", "first", "last"]
 
 
 # %% tags=["nbval-ignore-output"]
@@ -644,10 +670,10 @@ def share_changed(run_model, pairs, pairs_gold):
     steps = [i for i in range(len(pairs[0][1])) if all(g[i] for g in pairs_gold)]  # the digit steps
     base = outputs_with(run_model.model, pairs, run_model.vocabs)
     out_shares = {}
-    for name in ["uniform", "permuted", "gold"]:
+    for name in REPLACEMENTS:
         n_changed = 0
         for step in steps:
-            replace = gold_weights(pairs_gold, step) if name == "gold" else {"uniform": uniform, "permuted": permuted}[name]
+            replace = {"uniform": uniform, "permuted": permuted}.get(name) or gold_weights(pairs_gold, step, name)
             out = outputs_with(run_model.model, pairs, run_model.vocabs, step, replace)
             n_changed += int((out[:, step] != base[:, step]).sum())
         out_shares[name] = n_changed / (len(pairs) * len(steps))
@@ -673,10 +699,9 @@ for (task, name), (run_model, pairs, pairs_gold) in PERTURBED.items():
     for replacement, share in share_changed(run_model, pairs, pairs_gold).items():
         changed[task, name, replacement] = share
 print("share of digit steps whose output changes when alpha_i is replaced at that step (forced decoding)")
-print(f"{'task':>8} {'model':>14} {'pairs':>6} {'uniform':>8} {'permuted':>9} {'gold':>6}")
+print(f"{'task':>8} {'model':>14} {'pairs':>6} " + " ".join(f"{r:>9}" for r in REPLACEMENTS))
 for (task, name), (_, pairs, _) in PERTURBED.items():
-    shares = [changed[task, name, r] for r in ["uniform", "permuted", "gold"]]
-    print(f"{task:>8} {name:>14} {len(pairs):6d} {shares[0]:8.3f} {shares[1]:9.3f} {shares[2]:6.3f}")
+    print(f"{task:>8} {name:>14} {len(pairs):6d} " + " ".join(f"{changed[task, name, r]:9.3f}" for r in REPLACEMENTS))
 
 # %%
 for task, name in PERTURBED:
@@ -692,9 +717,20 @@ for task, name in PERTURBED:
     else:
         limit = 0.05 if task == "dates" else 0.1
         claim(f"{task} {name}: the gold weights change it at <= {limit} of them", changed[task, name, "gold"] <= limit)
+    if task == "numbers":
+        claim(
+            f"{task} {name}: all the weight on the first character of the gold word changes the output at <= 0.12 of the "
+            "steps, on its last character at >= 0.5",
+            changed[task, name, "first"] <= 0.12 and changed[task, name, "last"] >= 0.5,
+        )
 claim(
     "the gold weights change more outputs on numbers than on dates (additive s0)",
     changed["numbers", "additive s0", "gold"] > changed["dates", "additive s0", "gold"],
+)
+claim(
+    "numbers, Luong's two seeds: the first character of the gold word changes the output less than half as often as "
+    "the gold weights spread over the whole word",
+    all(changed["numbers", name, "first"] < changed["numbers", name, "gold"] / 2 for name in ["luong-dot s0", "luong-dot s1"]),
 )
 claim(
     "the dot model's outputs survive the gold weights although its own arg-max misses the gold digit at >= 0.2 of the steps",
@@ -706,7 +742,7 @@ claim(
 #
 # - **The weights matter.** Spread them evenly, or move the model's own values to other positions, and about half the digits or more change (against no change at all if the output ignored $c_i$). So the weights are not decoration: the output depends on where they are.
 # - **On dates, the gold alignment is enough, almost.** Put the weight on the gold digit, and the output stays what it was at 97 steps in 100 or more, for all three models: the context $c_i$ built from the gold position carries the digit the model writes. This holds for the dot model too, whose own arg-max misses the gold digit at a quarter of the steps: its weight on the neighbour $j \pm 1$ and the gold weight on $j$ lead to the same output. It holds for Luong's architecture, whose $c_t$ passes through $\tilde{h}_t$ before the output. On numbers the gold weights change more for the additive model (7 steps in 100): they spread evenly over a whole word, where the model itself looks at one or two of its characters.
-# - **On numbers, not for every model.** For Luong's numbers models the gold weights change the output at 0.43 and 0.26 of the steps (seeds 0 and 1), far more than for the additive model, although their own arg-max lies inside the gold word at 0.77 and 0.87 of the steps. For these two models the gold alignment is not a sufficient explanation. Why, this notebook does not test. One possibility: a context averaged over a whole word is a vector these models never produced in training, and its effect passes through $\tilde{h}_t$ to the output and, by input feeding, to the next state.
+# - **On numbers, not for every model.** For Luong's numbers models the gold weights change the output at 0.43 and 0.26 of the steps (seeds 0 and 1), far more than for the additive model, although their own arg-max lies inside the gold word at 0.77 and 0.87 of the steps. The last two columns say why: put all the weight on the *first* character of the gold word and the output changes at only 0.08 and 0.07 of the steps, as for the additive model; on its *last* character, at 0.81 and 0.68. These models read a word at its first character, and an average over the whole word is not what they read. (The additive model also needs the first character: its last changes 0.54 of the outputs.) So "the gold alignment" is a sufficient explanation only when it is drawn at the right grain: the whole word is too coarse for Luong's models, and its first character is enough for the three numbers models tested.
 # - **What it does not show.** That a *different* map could not give the same output: the dot model's maps and the gold maps differ and both work, so one heat map is one sufficient explanation, not *the* explanation. And these are single-step changes under forced decoding, one seed per model (two for Luong's numbers models), not whole greedy outputs.
 
 
@@ -935,13 +971,13 @@ with explorer.trying():
 # - Measure under forced decoding (Luong et al. 2015, section 5.4) and leave out the EOS row and the steps no source character writes.
 # - Twelve converged dates models write 99 dates in 100 or more exactly, and their alignment accuracy runs from 0.74 to 0.97; ten numbers models write 98 numbers in 100 or more, and theirs runs from 0.23 to 0.94: exact match does not tell how well a model aligns. On dates most misses are one position off.
 # - Two seeds are the baseline (Wiegreffe and Pinter 2019): the additive-over-dot gap of 0.22 at seed 0 is 0.02 at seed 1, and on dates no two models' maps differ more than two seeds of one model do. On numbers the kind of attention can decide the map (location weights find the gold word at 0.4 of the steps and still write 99 numbers in 100), and for the dot and location-aware scores the seed decides it: location-aware attention finds the gold word at 0.23 in one seed and 0.94 in the other.
-# - Replacing the weights of one step changes the output: uniform or permuted weights change about half the digits or more, the gold weights few (up to 3 in 100 on dates, 7 in 100 for the additive model on numbers). The weights matter, and there the gold alignment is a sufficient one; it is not the only one. For Luong's numbers models it is not even sufficient (26 to 43 changes in 100).
+# - Replacing the weights of one step changes the output: uniform or permuted weights change about half the digits or more, the gold weights few (up to 3 in 100 on dates, 7 in 100 for the additive model on numbers). The weights matter, and there the gold alignment is a sufficient one; it is not the only one. For Luong's numbers models the gold weights spread over a word are not even sufficient (26 to 43 changes in 100); all the weight on the word's first character is (7 to 8 in 100).
 # - Luong's decoder runs the RNN first, scores with the current state $s_t$ and feeds $\tilde{h}_t = \tanh(W_c [c_t; s_t])$ to the output and to the next input. On dates and on numbers it translates and aligns as well as Bahdanau's additive model, within the seeds' spread; with the same dot score, Bahdanau's decoder finds the gold word on numbers at only 0.32 to 0.34 of the steps.
 #
 # ## Outlook: not measured here
 #
 # - **Why Luong's dot score aligns on numbers and Bahdanau's does not**: the two differ in the order of the step, the state size and the projection $P$; one model per difference would tell them apart.
-# - **Why the gold weights change Luong's numbers outputs**: for example, gold weights on one character of the word instead of all of it.
+# - **Why the first character of a word**: the backward half of the encoder state at a word's first character has read the whole word, which would make it the one state that knows the word; a test would replace $h_j$'s two halves separately.
 # - **Perturbation** of whole greedy outputs (not one step under forced decoding), and at several steps at once.
 # - **More seeds**: two per model give a first baseline, not a distribution.
 #

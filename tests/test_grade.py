@@ -256,16 +256,26 @@ def test_a_notebook_cannot_rewrite_the_course_or_read_its_solutions(tmp_path, ca
     assert "raised outside a check" in out and "FileNotFoundError" in out, out  # the solutions are not there
 
 
-def test_without_the_sandbox_a_rewritten_course_is_restored(tmp_path, monkeypatch):
-    """--isolation copy (no root): the worker can write the course; the grader notices and puts it back."""
+def copied_course(tmp_path, monkeypatch) -> Path:
+    """A copy of the course (package, tools, 00's solution) that grading in copy mode uses instead of the checkout.
+
+    Tests that let a notebook write the course write this copy: the checkout's files stay as they are for the
+    tests that run at the same time (a forged .pyc of the checkout once broke notebook 00 in another worker).
+    """
     course = tmp_path / "course"
     shutil.copytree(ROOT / "rnn_attention", course / "rnn_attention", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "tools", course / "tools", ignore=shutil.ignore_patterns("__pycache__"))
     (course / "solutions").mkdir()
     shutil.copy(ROOT / "solutions" / "00_the_question.py", course / "solutions")
-    before = (course / "rnn_attention" / "exercises" / "__init__.py").read_bytes()
     grade.course_exercises("00_the_question")  # the checks are imported from the real course first
     monkeypatch.setattr(grade.sandbox, "ROOT", course)  # the course copied for the worker, and protected
+    return course
+
+
+def test_without_the_sandbox_a_rewritten_course_is_restored(tmp_path, monkeypatch):
+    """--isolation copy (no root): the worker can write the course; the grader notices and puts it back."""
+    course = copied_course(tmp_path, monkeypatch)
+    before = (course / "rnn_attention" / "exercises" / "__init__.py").read_bytes()
     cheat = tmp_path / "00_the_question.ipynb"
     nb = _cheat_rewrites_the_course(course)
     nb.cells.pop()  # reading the solutions works as your user: only the sandbox hides them

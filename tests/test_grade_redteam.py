@@ -19,6 +19,7 @@ if str(ROOT / "tools") not in sys.path:
 
 import grade  # noqa: E402  (tools/grade/, the package)
 from grade.__main__ import main as grade_main  # noqa: E402
+from test_grade import copied_course  # noqa: E402  (grading in copy mode against a copy of the course)
 
 BLANK = ROOT / "notebooks" / "00_the_question.ipynb"
 SOLVED = ROOT / "solutions" / "00_the_question.ipynb"
@@ -209,12 +210,13 @@ def test_row_19_in_copy_mode_no_child_of_the_notebook_outlives_grading(tmp_path)
     assert not marker.exists(), "a detached child of the notebook outlived grading"
 
 
-def test_row_19_in_copy_mode_tampering_after_the_restore_is_caught(tmp_path):
+def test_row_19_in_copy_mode_tampering_after_the_restore_is_caught(tmp_path, monkeypatch):
     """Something a notebook left behind edits a check after the restore: the next grade is refused, file restored."""
-    target = ROOT / "rnn_attention" / "exercises" / "notebook00.py"
+    target = copied_course(tmp_path, monkeypatch) / "rnn_attention" / "exercises" / "notebook00.py"
     original = target.read_bytes()
     blank = tmp_path / "00_the_question.ipynb"
     blank.write_bytes(BLANK.read_bytes())
+    grade.grading._RESTORED.clear()  # a fresh grading run, of this course folder
     try:
         first = grade.grade(blank, timeout=120, isolation="copy")
         assert first.problem is None, grade.format_report(first)
@@ -235,12 +237,12 @@ def test_row_19_in_copy_mode_tampering_after_the_restore_is_caught(tmp_path):
         target.write_bytes(original)
 
 
-def test_row_19_in_copy_mode_a_forged_bytecode_cache_is_removed(tmp_path):
+def test_row_19_in_copy_mode_a_forged_bytecode_cache_is_removed(tmp_path, monkeypatch):
     """A notebook rewrites the check's .pyc (Python loads a cache whose stamp matches the source): it is removed."""
     import importlib.util
     import py_compile
 
-    source = ROOT / "rnn_attention" / "exercises" / "notebook00.py"
+    source = copied_course(tmp_path, monkeypatch) / "rnn_attention" / "exercises" / "notebook00.py"
     cache = Path(importlib.util.cache_from_source(str(source)))
     grade.grading._RESTORED.clear()  # a fresh grading run, whose snapshot has the cache
     py_compile.compile(str(source), cfile=str(cache))

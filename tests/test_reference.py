@@ -46,7 +46,9 @@ def test_each_reference_converged_and_records_how(key):
         last = [point[2] for point in entry["curve"][-3:]]
         assert max(last) - min(last) <= 0.03 and entry["metrics"]["exact_match"] >= 0.9, entry["file"]
     elif entry["attention"] not in ("none", "location"):  # the models with attention over the h_j converge
-        assert entry["metrics"]["exact_match"] >= 0.95, entry["file"]
+        # 0.99, not less: notebook 13's dot models on numbers reached 0.956 and 0.983 with 1500 steps, their curves
+        # flat only because the learning rate had decayed, and 0.993 and 0.996 with the 3000 steps they now take
+        assert entry["metrics"]["exact_match"] >= 0.99, entry["file"]
 
 
 def test_the_notebooks_load_the_reference_and_say_so(capsys):
