@@ -216,7 +216,6 @@ def test_row_19_in_copy_mode_tampering_after_the_restore_is_caught(tmp_path, mon
     original = target.read_bytes()
     blank = tmp_path / "00_the_question.ipynb"
     blank.write_bytes(BLANK.read_bytes())
-    grade.grading._RESTORED.clear()  # a fresh grading run, of this course folder
     try:
         first = grade.grade(blank, timeout=120, isolation="copy")
         assert first.problem is None, grade.format_report(first)
